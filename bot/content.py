@@ -1,0 +1,205 @@
+"""Curated content: the topic files and fixed messages, loaded and checked.
+
+The YAML under ``bot/content/`` is the single place where answer texts live.
+This module turns it into typed objects and refuses content that breaks the
+schema described in ``bot/content/README.md``, naming the file at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONTENT_DIR = Path(__file__).parent / "content"
+
+KNOWLEDGE_INTENTS: tuple[str, ...] = (
+    "ask_what_is_ketamine",
+    "ask_mechanism",
+    "ask_onset_duration",
+    "ask_benefits",
+    "ask_administration",
+    "ask_esketamine_vs_ketamine",
+    "ask_treatment_course",
+    "ask_side_effects",
+    "ask_dependency_risks",
+    "ask_eligibility",
+    "ask_interactions",
+    "ask_cost_access",
+)
+"""The knowledge intents of the contract, each answered from one topic file."""
+
+ENTITY_TYPES: tuple[str, ...] = ("side_effect", "route", "medication")
+
+
+class ContentError(ValueError):
+    """Raised when a content file is missing, malformed or breaks the schema."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A published source that supports a topic."""
+
+    publisher: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A finer answer inside a topic, chosen when its entity value is asked about."""
+
+    entity: str
+    value: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A suggested next question, shown as a button."""
+
+    title: str
+    intent: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    """Everything the assistant says about one knowledge intent."""
+
+    intent: str
+    title: str
+    summary: str
+    more: str
+    sections: tuple[Section, ...]
+    follow_ups: tuple[FollowUp, ...]
+    sources: tuple[Source, ...]
+    last_reviewed: dt.date
+    reviewed_by: str
+    personal_decision: bool
+
+    def sections_for(self, entities: Iterable[tuple[str, str]]) -> tuple[Section, ...]:
+        """Sections matching the (entity, value) pairs asked about, in content order.
+
+        Asking about every value of an entity (``spravato vs ketamine``) is asking
+        about the whole topic, so that gives no sections and the summary is used.
+        """
+        wanted = set(entities)
+        matched = tuple(s for s in self.sections if (s.entity, s.value) in wanted)
+        for entity in {s.entity for s in matched}:
+            all_of_entity = {s.value for s in self.sections if s.entity == entity}
+            if len(all_of_entity) > 1 and all_of_entity <= {v for e, v in wanted if e == entity}:
+                return ()
+        return matched
+
+
+@dataclass(frozen=True)
+class Library:
+    """All topics plus the fixed messages that frame every answer."""
+
+    topics: Mapping[str, Topic]
+    messages: Mapping[str, Any]
+
+    def topic(self, intent: str) -> Topic | None:
+        """The topic answering ``intent``, or None when there is none."""
+        return self.topics.get(intent)
+
+    def message(self, key: str) -> str:
+        """A fixed message text by key (see ``messages.yml``)."""
+        return str(self.messages[key])
+
+
+def _require(data: Mapping[str, Any], key: str, where: str) -> Any:
+    value = data.get(key)
+    if value is None or (isinstance(value, (str, list)) and not value):
+        raise ContentError(f"{where}: missing or empty '{key}'")
+    return value
+
+
+def _parse_topic(data: Any, where: str) -> Topic:
+    if not isinstance(data, Mapping):
+        raise ContentError(f"{where}: expected a mapping at the top level")
+    reviewed = _require(data, "last_reviewed", where)
+    if not isinstance(reviewed, dt.date):
+        try:
+            reviewed = dt.date.fromisoformat(str(reviewed))
+        except ValueError as exc:
+            raise ContentError(f"{where}: last_reviewed must be a YYYY-MM-DD date") from exc
+    sources = []
+    for i, raw in enumerate(_require(data, "sources", where)):
+        spot = f"{where}: sources[{i}]"
+        url = str(_require(raw, "url", spot))
+        if not url.startswith("https://"):
+            raise ContentError(f"{spot}: url must start with https://")
+        sources.append(
+            Source(str(_require(raw, "publisher", spot)), str(_require(raw, "title", spot)), url)
+        )
+    sections = []
+    for i, raw in enumerate(data.get("sections") or []):
+        spot = f"{where}: sections[{i}]"
+        entity = str(_require(raw, "entity", spot))
+        if entity not in ENTITY_TYPES:
+            raise ContentError(f"{spot}: entity must be one of {', '.join(ENTITY_TYPES)}")
+        sections.append(
+            Section(
+                entity, str(_require(raw, "value", spot)), str(_require(raw, "text", spot)).strip()
+            )
+        )
+    follow_ups = tuple(
+        FollowUp(str(_require(raw, "title", where)), str(_require(raw, "intent", where)))
+        for raw in data.get("follow_ups") or []
+    )
+    return Topic(
+        intent=str(_require(data, "intent", where)),
+        title=str(_require(data, "title", where)),
+        summary=str(_require(data, "summary", where)).strip(),
+        more=str(_require(data, "more", where)).strip(),
+        sections=tuple(sections),
+        follow_ups=follow_ups,
+        sources=tuple(sources),
+        last_reviewed=reviewed,
+        reviewed_by=str(_require(data, "reviewed_by", where)),
+        personal_decision=bool(data.get("personal_decision", False)),
+    )
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(f"{path.name}: cannot read ({exc})") from exc
+
+
+def load_library(folder: Path = CONTENT_DIR) -> Library:
+    """Load and check every topic and the fixed messages under ``folder``."""
+    topics: dict[str, Topic] = {}
+    for path in sorted((folder / "topics").glob("*.yml")):
+        topic = _parse_topic(_read_yaml(path), path.name)
+        if topic.intent != path.stem:
+            raise ContentError(f"{path.name}: intent '{topic.intent}' must match the file name")
+        topics[topic.intent] = topic
+    missing = [intent for intent in KNOWLEDGE_INTENTS if intent not in topics]
+    if missing:
+        raise ContentError(f"no topic file for: {', '.join(missing)}")
+    for topic in topics.values():
+        for follow_up in topic.follow_ups:
+            if follow_up.intent not in topics:
+                raise ContentError(
+                    f"{topic.intent}.yml: follow-up '{follow_up.title}' points to "
+                    f"unknown topic '{follow_up.intent}'"
+                )
+    messages = _read_yaml(folder / "messages.yml")
+    if not isinstance(messages, Mapping):
+        raise ContentError("messages.yml: expected a mapping")
+    return Library(topics=topics, messages=messages)
+
+
+@lru_cache(maxsize=1)
+def default_library() -> Library:
+    """The project's own content, loaded once per process on first use."""
+    return load_library()

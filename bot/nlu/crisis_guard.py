@@ -1,0 +1,60 @@
+"""Rasa NLU component: route messages with crisis phrases to ``crisis``.
+
+It runs last in the pipeline, after DIET and the FallbackClassifier, so that a
+high-risk message gets the crisis response whatever the classifier predicted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.safety import CrisisDetector, default_detector
+
+CRISIS_INTENT = "crisis"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class CrisisGuard(GraphComponent, IntentClassifier):
+    """Overrides the predicted intent with ``crisis`` when the lexicon matches."""
+
+    def __init__(self, detector: CrisisDetector) -> None:
+        """Wrap a crisis detector."""
+        self._detector = detector
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """Runs after an intent classifier, whose prediction it may override."""
+        return [IntentClassifier]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CrisisGuard:
+        """Build the component with the project's crisis lexicon."""
+        return cls(default_detector())
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Set intent ``crisis`` (confidence 1) on each message with a crisis phrase."""
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not self._detector.is_crisis(text):
+                continue
+            crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
+            ranking = [
+                r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT
+            ]
+            message.set(INTENT, crisis, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [crisis, *ranking], add_to_output=True)
+        return messages

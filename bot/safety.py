@@ -1,0 +1,85 @@
+"""Crisis detection that does not depend on the classifier.
+
+A lexicon of first-person danger phrases (``content/crisis_lexicon.yml``) is
+matched against the message with small typos allowed, so that "kil myself" is
+caught even when the intent classifier is unsure. Pure Python: used by the NLU
+component in :mod:`bot.nlu.crisis_guard` and directly by tests.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.content import CONTENT_DIR
+
+_NON_WORD = re.compile(r"[^a-z0-9ñ]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and apostrophes removed, everything else a single space."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = folded.replace("'", "").replace("\u2019", "")
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+def allowed_typos(length: int) -> int:
+    """How many edits a phrase of ``length`` letters may differ by and still match.
+
+    Short phrases must match exactly: one edit turns "want to die" into "want to diet".
+    """
+    if length >= 16:
+        return 2
+    if length >= 10:
+        return 1
+    return 0
+
+
+class CrisisDetector:
+    """Finds crisis phrases in a message, tolerating typos and split or joined words."""
+
+    def __init__(self, phrases: list[str]) -> None:
+        self._by_size: dict[int, dict[str, str]] = defaultdict(dict)
+        for phrase in phrases:
+            words = normalise(phrase).split()
+            if words:
+                # Joined without spaces, so "kill my self" and "killmyself" both match.
+                self._by_size[len(words)]["".join(words)] = phrase
+
+    def find(self, text: str) -> str | None:
+        """The lexicon phrase found in ``text``, or None."""
+        tokens = normalise(text).split()
+        for size, phrases in self._by_size.items():
+            for width in {max(1, size - 1), size, size + 1}:
+                for start in range(len(tokens) - width + 1):
+                    window = "".join(tokens[start : start + width])
+                    hit = process.extractOne(
+                        window, phrases.keys(), scorer=Levenshtein.distance, score_cutoff=2
+                    )
+                    if hit and hit[1] <= allowed_typos(len(hit[0])):
+                        return phrases[hit[0]]
+        return None
+
+    def is_crisis(self, text: str) -> bool:
+        """True when ``text`` contains a crisis phrase."""
+        return self.find(text) is not None
+
+
+def load_detector(path: Path = CONTENT_DIR / "crisis_lexicon.yml") -> CrisisDetector:
+    """A detector built from the lexicon file at ``path``."""
+    with path.open(encoding="utf-8") as handle:
+        return CrisisDetector(list(yaml.safe_load(handle)["phrases"]))
+
+
+@lru_cache(maxsize=1)
+def default_detector() -> CrisisDetector:
+    """The project's own crisis detector, built once per process."""
+    return load_detector()
