@@ -8,6 +8,7 @@ RASA := $(BIN)/rasa
 RASA_PORT ?= 5005
 ACTION_PORT ?= 5055
 export ACTION_PORT
+export RASA_TELEMETRY_ENABLED ?= false
 SPACY_MODEL := build/spacy_en_glove50
 MODEL := models/current.tar.gz
 ENDPOINTS := .rasa-data/endpoints.yml

@@ -11,9 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answers import Reply, answer_more, answer_topic, more_exhausted, no_topic
 from bot.content import default_library
-from bot.responses import choose_variation
-
-REGIONS = ("us", "uk", "ca")
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
@@ -90,13 +87,13 @@ class ActionSessionStart(Action):
         ]
         metadata = tracker.get_slot("session_started_metadata") or {}
         region = str(metadata.get("region") or os.environ.get("ASSISTANT_REGION", "us")).lower()
-        events: list[EventType] = [SessionStarted(), *carried]
-        if region not in REGIONS:
+        disclaimers = default_library().messages["disclaimer"]
+        if region not in disclaimers:
             region = "us"
-        events.append(SlotSet("region", region))
-        disclaimer = choose_variation(
-            domain.get("responses", {}).get("utter_disclaimer", []), {"region": region}
-        )
-        if disclaimer:
-            dispatcher.utter_message(text=disclaimer["text"])
-        return [*events, ActionExecuted("action_listen")]
+        dispatcher.utter_message(text=disclaimers[region])
+        return [
+            SessionStarted(),
+            *carried,
+            SlotSet("region", region),
+            ActionExecuted("action_listen"),
+        ]

@@ -1,8 +1,4 @@
-"""Pick a region's variation of a Rasa response, as Rasa's own NLG would.
-
-Needed where an action sends a response in the same step that sets the slot the
-variation depends on: Rasa renders it before the slot is set.
-"""
+"""Pick the variation of a Rasa response that Rasa's NLG would send for given slots."""
 
 from __future__ import annotations
 

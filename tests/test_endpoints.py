@@ -1,0 +1,40 @@
+"""Endpoints are rendered from the environment; the committed file is the default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.tooling.endpoints import render, to_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_committed_endpoints_file_is_the_default_rendering():
+    assert (ROOT / "endpoints.yml").read_text() == to_yaml(render({}))
+
+
+def test_default_tracker_store_is_sqlite_under_the_ignored_folder():
+    store = render({})["tracker_store"]
+    assert store["dialect"] == "sqlite"
+    assert store["db"].startswith(".rasa-data/")
+    assert ".rasa-data/" in (ROOT / ".gitignore").read_text()
+
+
+def test_postgres_keeps_the_password_out_of_the_file():
+    config = render({"TRACKER_STORE": "postgres", "DB_HOST": "db", "DB_PASSWORD": "s3cret"})
+    text = to_yaml(config)
+    assert "s3cret" not in text
+    assert "${DB_PASSWORD}" in text
+    assert yaml.safe_load(text)["tracker_store"]["url"] == "db"
+
+
+def test_action_port_comes_from_the_environment():
+    assert render({"ACTION_PORT": "6000"})["action_endpoint"]["url"].endswith(":6000/webhook")
+
+
+def test_an_unknown_tracker_store_is_a_clear_error():
+    with pytest.raises(ValueError, match="TRACKER_STORE"):
+        render({"TRACKER_STORE": "mongo"})

@@ -1,0 +1,54 @@
+"""The crisis lexicon catches danger phrases, typos included, and leaves topic questions alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety import CrisisDetector, allowed_typos, default_detector, normalise
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to kill myself",
+        "i want to kil myself",
+        "thinking of killing my self tonight",
+        "ketamine didn't work and I want to end it all",
+        "Everyone would be better off without me.",
+        "honestly I don't see the point anymore",
+        "im suicidel",
+        "I took all my pills",
+        "quiero morir",
+    ],
+)
+def test_danger_phrases_are_crisis(text):
+    assert default_detector().is_crisis(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does ketamine help with suicidal thoughts?",
+        "what are the side effects",
+        "I want to diet while on spravato",
+        "can you overdose on ketamine",
+        "how long does a session last",
+    ],
+)
+def test_topic_questions_are_not_crisis(text):
+    assert not default_detector().is_crisis(text)
+
+
+def test_normalise_drops_case_apostrophes_and_punctuation():
+    assert normalise("I DON'T   see—the point!!") == "i dont see the point"
+
+
+def test_short_phrases_must_match_exactly():
+    assert allowed_typos(len("wanttodie")) == 0
+    assert allowed_typos(len("killmyself")) == 1
+
+
+def test_a_detector_reports_the_phrase_it_found():
+    detector = CrisisDetector(["end my life"])
+    assert detector.find("i will END my life") == "end my life"
+    assert detector.find("end of my life insurance") is None

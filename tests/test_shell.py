@@ -1,0 +1,67 @@
+"""`rasa shell` works end to end: a person types a question and reads the answer."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from bot.tooling.endpoints import render, to_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "current.tar.gz"
+
+pytestmark = pytest.mark.model
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def words(text: str, count: int) -> re.Pattern[str]:
+    """The first ``count`` words of ``text``, allowing any spacing or line break between them."""
+    return re.compile(r"\s+".join(re.escape(w) for w in text.split()[:count]))
+
+
+def test_shell_answers_a_side_effect_question_with_its_section_and_sources(library, tmp_path):
+    assert MODEL.exists(), "train first: make train"
+    env = {
+        **os.environ,
+        "ACTION_PORT": str(free_port()),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TERM": "xterm",
+    }
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(to_yaml(render({**env, "SQLITE_PATH": str(tmp_path / "tracker.db")})))
+    command = [
+        "bot/tooling/with_actions.sh",
+        ".venv/bin/rasa",
+        "shell",
+        "-m",
+        str(MODEL),
+        "--endpoints",
+        str(endpoints),
+        "-p",
+        str(free_port()),
+    ]
+    shell = pexpect.spawn(
+        "bash", command, cwd=ROOT, env=env, encoding="utf-8", timeout=240, dimensions=(60, 400)
+    )
+    shell.logfile_read = sys.stdout
+    try:
+        shell.expect("Bot loaded")
+        shell.sendline("does ketamine make you nauseous?")
+        nausea = next(s for s in library.topic("ask_side_effects").sections if s.value == "nausea")
+        shell.expect(words(library.messages["disclaimer"]["us"], 6), timeout=60)
+        shell.expect(words(nausea.text, 6), timeout=60)
+        shell.expect(re.escape(library.message("sources_heading")), timeout=10)
+    finally:
+        shell.sendcontrol("c")
+        shell.close(force=True)
