@@ -9,7 +9,7 @@ mkdir -p .rasa-data
 actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
-  if curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
+  if .venv/bin/python -c "import urllib.request as r; r.urlopen('http://127.0.0.1:$port/health', timeout=1)" 2>/dev/null; then break; fi
   if ! kill -0 "$actions_pid" 2>/dev/null; then
     echo "The action server did not start; see .rasa-data/actions.log" >&2
     exit 1
