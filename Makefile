@@ -13,12 +13,14 @@ SPACY_MODEL := build/spacy_en_glove50
 MODEL := models/current.tar.gz
 ENDPOINTS := .rasa-data/endpoints.yml
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-	bot/safety.py bot/nlu/crisis_guard.py bot/content/crisis_lexicon.yml
+	$(wildcard bot/nlu/*.py) bot/safety.py bot/questions.py bot/text_classifier.py \
+	bot/content/crisis_lexicon.yml
 
-.PHONY: help install train chat run shell actions test lint validate lock clean
+.PHONY: help install train chat run shell actions test lint validate bench-nlu content-report \
+	gap-report lock clean
 
 help: ## Show this list of targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
 
 install: $(BIN)/.installed $(SPACY_MODEL)/meta.json ## Make .venv with the locked dependencies and build the spaCy pipeline
 
@@ -72,6 +74,15 @@ test: lint validate ## Run every test: lint, data, unit, training, conversation 
 lock: ## Re-pin requirements.lock after changing requirements.in
 	$(BIN)/python -m pip install --quiet -r requirements.in
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i kumo > requirements.lock
+
+bench-nlu: install ## Benchmark NLU pipelines on the held-out sets (writes reports/nlu-bench.*; ~25 min)
+	$(BIN)/python -m bot.tooling.bench_nlu --out reports
+
+content-report: $(BIN)/.installed ## Write reports/content-report.html: every patient text with its scores, sources and reviews
+	$(BIN)/python -m bot.tooling.content_report --out reports/content-report.html
+
+gap-report: $(BIN)/.installed ## Write reports/gap-report.md: unanswered questions from the tracker store, grouped, PII masked
+	$(BIN)/python -m bot.tooling.gap_report --out reports/gap-report.md
 
 clean: ## Remove the trained model, built spaCy pipeline and test results (keeps .venv)
 	rm -rf models build results .rasa-data

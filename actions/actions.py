@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import Reply, answer_more, answer_topic, more_exhausted, no_topic
+from bot.answers import Reply, answer_more, answer_topics, more_exhausted, no_topic
 from bot.content import default_library
 
 
@@ -25,8 +25,16 @@ def asked_entities(tracker: Tracker) -> list[tuple[str, str]]:
     return [(e["entity"], str(e["value"])) for e in entities if "entity" in e and "value" in e]
 
 
+def asked_intents(tracker: Tracker) -> list[str]:
+    """The knowledge intents asked about: each part of a two-part question, else the intent."""
+    questions = tracker.latest_message.get("questions") or []
+    if len(questions) >= 2:
+        return [str(q["intent"]) for q in questions]
+    return [(tracker.latest_message.get("intent") or {}).get("name") or ""]
+
+
 class ActionAnswerTopic(Action):
-    """Answer a knowledge intent from its curated topic."""
+    """Answer a knowledge intent (or each part of a two-part question) from curated topics."""
 
     def name(self) -> str:
         """Action name used in domain.yml and the rules."""
@@ -35,15 +43,15 @@ class ActionAnswerTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Send the topic's answer and remember the topic for "tell me more"."""
+        """Send the answers and remember the last topic for "tell me more"."""
         library = default_library()
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        topic = library.topic(intent)
-        if topic is None:
+        topics = [t for t in map(library.topic, asked_intents(tracker)) if t is not None]
+        if not topics:
             dispatcher.utter_message(response="utter_default")
             return []
-        send(dispatcher, answer_topic(topic, asked_entities(tracker), library))
-        return [SlotSet("last_topic", topic.intent), SlotSet("more_given", False)]
+        for reply in answer_topics(topics, asked_entities(tracker), library):
+            send(dispatcher, reply)
+        return [SlotSet("last_topic", topics[-1].intent), SlotSet("more_given", False)]
 
 
 class ActionTellMore(Action):

@@ -61,6 +61,17 @@ def answer_topic(topic: Topic, entities: Sequence[tuple[str, str]], library: Lib
     return Reply(_close(body, topic, library), buttons, topic.sources)
 
 
+def answer_topics(
+    topics: Sequence[Topic], entities: Sequence[tuple[str, str]], library: Library
+) -> list[Reply]:
+    """One reply per topic asked about; only the last keeps its buttons.
+
+    "Tell me more" then continues the last topic, which is the one remembered.
+    """
+    replies = [answer_topic(topic, entities, library) for topic in topics]
+    return [Reply(r.text, (), r.sources) for r in replies[:-1]] + replies[-1:]
+
+
 def answer_more(topic: Topic, library: Library) -> Reply:
     """The deeper "tell me more" layer of a topic, then sources."""
     return Reply(_close(topic.more, topic, library), _follow_up_buttons(topic), topic.sources)

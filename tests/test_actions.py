@@ -96,3 +96,17 @@ async def test_session_start_defaults_to_us_resources(domain, monkeypatch):
     events = await ActionSessionStart().run(dispatcher, make_tracker(), domain)
     assert SlotSet("region", "us") in events
     assert "988" in dispatcher.messages[0]["text"]
+
+
+async def test_answer_topic_answers_both_parts_of_a_two_part_question(library):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("ask_side_effects")
+    tracker.latest_message["questions"] = [
+        {"intent": "ask_side_effects", "text": "what are the side effects"},
+        {"intent": "ask_cost_access", "text": "what does it cost"},
+    ]
+    events = await ActionAnswerTopic().run(dispatcher, tracker, {})
+    first, second = dispatcher.messages
+    assert first["text"].startswith(library.topic("ask_side_effects").summary)
+    assert second["text"].startswith(library.topic("ask_cost_access").summary)
+    assert events[0] == SlotSet("last_topic", "ask_cost_access")

@@ -56,3 +56,9 @@ def test_every_region_slot_value_has_a_crisis_variation(domain):
     variations = domain["responses"]["utter_crisis"]
     covered = {c["value"] for v in variations for c in v.get("condition", [])}
     assert set(regions) - {"us"} <= covered
+
+
+def test_guard_records_what_the_classifier_had_said():
+    message = classified("im gonna kil myself", "goodbye", 0.9)
+    [result] = CrisisGuard(default_detector()).process([message])
+    assert result.get("crisis_guard") == {"classified_as": "goodbye"}

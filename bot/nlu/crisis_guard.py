@@ -19,6 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.safety import CrisisDetector, default_detector
 
 CRISIS_INTENT = "crisis"
+GUARD_KEY = "crisis_guard"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -51,10 +52,13 @@ class CrisisGuard(GraphComponent, IntentClassifier):
             text = message.get(TEXT)
             if not isinstance(text, str) or not self._detector.is_crisis(text):
                 continue
+            classified = (message.get(INTENT) or {}).get("name")
             crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
             ranking = [
                 r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT
             ]
             message.set(INTENT, crisis, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [crisis, *ranking], add_to_output=True)
+            # Kept in the parse data so evaluations can see what the lexicon caught.
+            message.set(GUARD_KEY, {"classified_as": classified}, add_to_output=True)
         return messages

@@ -1,0 +1,36 @@
+"""A TF-IDF + logistic regression intent classifier (scikit-learn).
+
+Two uses: the benchmark's simple non-Rasa baseline, and inside the Rasa pipeline
+(:mod:`bot.nlu.tfidf_ensemble`) as a second opinion blended with DIET and as the
+classifier of each part of a two-part question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline, make_union
+
+
+def build_classifier(c: float = 30.0, seed: int = 42) -> Pipeline:
+    """An untrained pipeline: word 1-2-grams and character 2-5-grams, then logistic regression."""
+    features = make_union(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+    )
+    return make_pipeline(features, LogisticRegression(C=c, max_iter=5000, random_state=seed))
+
+
+def train_classifier(texts: Sequence[str], intents: Sequence[str], c: float = 30.0) -> Pipeline:
+    """A classifier fitted on the given examples."""
+    classifier = build_classifier(c)
+    classifier.fit(list(texts), list(intents))
+    return classifier
+
+
+def predict_ranking(classifier: Pipeline, text: str) -> dict[str, float]:
+    """Probability of each intent for ``text``."""
+    probabilities = classifier.predict_proba([text])[0]
+    return {str(k): float(p) for k, p in zip(classifier.classes_, probabilities, strict=True)}

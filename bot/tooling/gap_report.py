@@ -1,0 +1,307 @@
+"""Write the gap report: what people asked that the assistant could not answer.
+
+Reads the user messages in the tracker store (the ``events`` table of Rasa's
+SQLTrackerStore) whose intent was ``nlu_fallback``, ``out_of_scope`` or
+``ask_personal_advice``, groups similar wordings and writes
+``reports/gap-report.md``. Emails, phone numbers and names are masked before
+anything is grouped or written. Crisis messages are only counted: their text is
+never printed or written.
+
+The store is chosen like ``bot/tooling/endpoints.py``: SQLite at ``SQLITE_PATH``
+(``.rasa-data/tracker.db``) by default, PostgreSQL when ``TRACKER_STORE=postgres``
+(``DB_HOST``, ``DB_PORT``, ``DB_NAME``, ``DB_USER``, ``DB_PASSWORD``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from rapidfuzz import fuzz, utils
+
+from bot.safety import CrisisDetector, default_detector
+from bot.tooling.endpoints import render
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = ROOT / "reports" / "gap-report.md"
+DEFAULT_THRESHOLD = 75.0
+CRISIS_INTENT = "crisis"
+GAP_INTENTS: dict[str, str] = {
+    "nlu_fallback": "Not understood",
+    "out_of_scope": "Out of scope",
+    "ask_personal_advice": "Asked for personal advice",
+}
+ADVICE: dict[str, str] = {
+    "nlu_fallback": "Add training examples to the intent they meant, or new content.",
+    "out_of_scope": "Consider new content if a group is large and fits the assistant's purpose.",
+    "ask_personal_advice": "Check the general facts these people needed are in a topic.",
+}
+
+# Only the columns read here; the table is created and owned by Rasa.
+EVENTS = sa.table(
+    "events",
+    sa.column("sender_id"),
+    sa.column("type_name"),
+    sa.column("timestamp"),
+    sa.column("intent_name"),
+    sa.column("data"),
+)
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w])\+?\d[\d\s().-]{5,}\d(?![\w])")
+_NAME = re.compile(
+    r"\b(?P<intro>my name is|my name[’']s|i[’']?m called|i am called)(?P<gap>\s+)"
+    r"(?P<name>[^\W\d_]+(?:[\s'’-][^\W\d_]+){0,2})",
+    re.IGNORECASE,
+)
+# Words that end a name: "my name is Sam and I..." masks only "Sam".
+_NOT_NAME = frozenset(
+    "a an and about are at but by can could did do does for from how i i'm im in is it "
+    "my not of on or so the to was what when why will with would".split()
+)
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    """One user message from the tracker store."""
+
+    sender_id: str
+    text: str
+    intent: str
+    timestamp: float
+
+
+@dataclass
+class Group:
+    """Similar masked messages with the same intent."""
+
+    intent: str
+    key: str
+    texts: list[str] = field(default_factory=list)
+    first: float = 0.0
+    last: float = 0.0
+
+    def add(self, text: str, timestamp: float) -> None:
+        """Count one more message in this group."""
+        if not self.texts:
+            self.first = timestamp
+        self.texts.append(text)
+        self.first = min(self.first, timestamp)
+        self.last = max(self.last, timestamp)
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """What the report shows: masked groups and the counts, nothing else."""
+
+    groups: list[Group]
+    crisis_count: int
+    messages_read: int
+    conversations: int
+
+
+def store_url(env: Mapping[str, str]) -> sa.engine.URL:
+    """The SQLAlchemy URL of the tracker store the environment points to."""
+    config = render(env)["tracker_store"]
+    if config["dialect"] == "sqlite":
+        return sa.engine.URL.create("sqlite", database=str(config["db"]))
+    return sa.engine.URL.create(
+        "postgresql",
+        username=config["username"],
+        password=env.get("DB_PASSWORD"),
+        host=config["url"],
+        port=config["port"],
+        database=config["db"],
+    )
+
+
+def read_user_messages(url: sa.engine.URL | str) -> list[UserMessage]:
+    """Every user message in the store, oldest first."""
+    engine = sa.create_engine(url)
+    query = (
+        sa.select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.intent_name, EVENTS.c.data)
+        .where(EVENTS.c.type_name == "user")
+        .order_by(EVENTS.c.timestamp)
+    )
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(query).fetchall()
+    finally:
+        engine.dispose()
+    messages = []
+    for sender_id, timestamp, intent, data in rows:
+        event = json.loads(data or "{}")
+        text = str(event.get("text") or "")
+        name = intent or ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        messages.append(UserMessage(str(sender_id), text, str(name or ""), float(timestamp or 0)))
+    return messages
+
+
+def _mask_name(match: re.Match[str]) -> str:
+    words = match["name"].split()
+    kept = 0
+    for word in words:
+        if word.lower().replace("’", "'") in _NOT_NAME:
+            break
+        kept += 1
+    if not kept:
+        return match.group(0)
+    rest = " ".join(words[kept:])
+    return f"{match['intro']}{match['gap']}[name]{' ' + rest if rest else ''}"
+
+
+def mask(text: str) -> str:
+    """The text with emails, phone numbers and self-given names replaced by placeholders."""
+    text = _EMAIL.sub("[email]", text)
+    text = _PHONE.sub(
+        lambda m: "[phone]" if sum(c.isdigit() for c in m.group(0)) >= 7 else m.group(0), text
+    )
+    return _NAME.sub(_mask_name, text)
+
+
+def is_crisis(message: UserMessage, detector: CrisisDetector) -> bool:
+    """True for a crisis message, by intent or by the crisis lexicon (in case NLU missed it)."""
+    return message.intent == CRISIS_INTENT or detector.is_crisis(message.text)
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two messages are, 0-100.
+
+    ``token_set_ratio`` alone scores 100 whenever one message's words are all in
+    the other, so one-word messages would swallow everything; averaging with
+    ``token_sort_ratio`` keeps that from happening.
+    """
+    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
+
+
+def group_messages(
+    messages: Sequence[UserMessage], threshold: float = DEFAULT_THRESHOLD
+) -> list[Group]:
+    """Masked messages grouped by intent and similarity, largest group first.
+
+    Each group is represented by its first message; a later message joins the
+    most similar group of its intent when the similarity reaches ``threshold``.
+    """
+    groups: list[Group] = []
+    for message in sorted(messages, key=lambda m: m.timestamp):
+        text = mask(message.text).strip()
+        key = utils.default_process(text)
+        if not key:
+            continue
+        scored = [(similarity(key, g.key), g) for g in groups if g.intent == message.intent]
+        score, group = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+        if group is None or score < threshold:
+            group = Group(message.intent, key)
+            groups.append(group)
+        group.add(text, message.timestamp)
+    return sorted(groups, key=lambda g: (-len(g.texts), -g.last))
+
+
+def find_gaps(
+    messages: Sequence[UserMessage],
+    detector: CrisisDetector,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> Gaps:
+    """Set crisis messages aside (counted only), then group the unanswered ones."""
+    crisis = {id(m) for m in messages if is_crisis(m, detector)}
+    unanswered = [m for m in messages if m.intent in GAP_INTENTS and id(m) not in crisis]
+    return Gaps(
+        groups=group_messages(unanswered, threshold),
+        crisis_count=len(crisis),
+        messages_read=len(messages),
+        conversations=len({m.sender_id for m in messages}),
+    )
+
+
+def _day(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()
+
+
+def _code(text: str) -> str:
+    # A code span shows the text as typed, so no Markdown or HTML in it is rendered.
+    flat = " ".join(text.split()).replace("`", "'").replace("|", "\\|")
+    return f"`{flat}`"
+
+
+def _table(groups: Sequence[Group]) -> list[str]:
+    lines = [
+        "| Count | First seen | Last seen | Example | Other wordings |",
+        "|---:|---|---|---|---|",
+    ]
+    for group in groups:
+        others = list(dict.fromkeys(t for t in group.texts if t != group.texts[0]))[:3]
+        lines.append(
+            f"| {len(group.texts)} | {_day(group.first)} | {_day(group.last)} | "
+            f"{_code(group.texts[0])} | {'<br>'.join(_code(t) for t in others)} |"
+        )
+    return lines
+
+
+def render_report(gaps: Gaps, store: str, generated: dt.datetime) -> str:
+    """The report as Markdown."""
+    by_intent = {i: [g for g in gaps.groups if g.intent == i] for i in GAP_INTENTS}
+    lines = [
+        "# Gap report",
+        "",
+        f"Questions the assistant could not answer, read from the tracker store ({store}) "
+        f"on {generated:%Y-%m-%d %H:%M} UTC: {gaps.messages_read} user messages in "
+        f"{gaps.conversations} conversations.",
+        "",
+        "Emails, phone numbers and names are masked. Crisis messages are counted, never shown.",
+        "",
+        "| Kind | Messages | Groups |",
+        "|---|---:|---:|",
+    ]
+    for intent, label in GAP_INTENTS.items():
+        count = sum(len(g.texts) for g in by_intent[intent])
+        lines.append(f"| {label} (`{intent}`) | {count} | {len(by_intent[intent])} |")
+    lines.append(f"| Crisis messages (text not shown) | {gaps.crisis_count} | - |")
+    for intent, label in GAP_INTENTS.items():
+        lines += ["", f"## {label} (`{intent}`)", "", ADVICE[intent], ""]
+        lines += _table(by_intent[intent]) if by_intent[intent] else ["None."]
+    return "\n".join(lines) + "\n"
+
+
+def describe(url: sa.engine.URL) -> str:
+    """The store's name for the report, without any password."""
+    if url.drivername == "sqlite":
+        return f"SQLite {url.database}"
+    return f"PostgreSQL {url.host}:{url.port}/{url.database}"
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> None:
+    """Read the tracker store, write the gap report and print it."""
+    parser = argparse.ArgumentParser(description="Write the gap report (Markdown).")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown file to write")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="similarity (0-100) at which messages join a group",
+    )
+    args = parser.parse_args(argv)
+    environment: Mapping[str, Any] = os.environ if env is None else env
+    try:
+        url = store_url(environment)
+    except ValueError as exc:
+        sys.exit(f"error: {exc}")
+    if url.drivername == "sqlite" and not Path(str(url.database)).is_file():
+        sys.exit(f"error: no tracker store at {url.database} (talk to the assistant first?)")
+    gaps = find_gaps(read_user_messages(url), default_detector(), args.threshold)
+    report = render_report(gaps, describe(url), dt.datetime.now(dt.timezone.utc))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report, encoding="utf-8")
+    sys.stdout.write(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The held-out NLU sets are independent of the training data and cover the contract."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.nlu_data import normalise, plain_text, read_examples, training_examples
+from tests.test_content_schema import CONTRACT_INTENTS
+
+ROOT = Path(__file__).resolve().parents[1]
+HELD_OUT = sorted((ROOT / "tests" / "nlu").glob("heldout*.yml"))
+
+
+@pytest.mark.parametrize("path", HELD_OUT, ids=lambda p: p.name)
+def test_no_held_out_sentence_is_in_the_training_data(path):
+    trained = {normalise(text) for text, _ in training_examples(ROOT)}
+    leaked = [text for text, _ in read_examples([path]) if normalise(text) in trained]
+    assert leaked == []
+
+
+@pytest.mark.parametrize("path", HELD_OUT, ids=lambda p: p.name)
+def test_held_out_set_has_20_examples_for_every_contract_intent(path):
+    counts = Counter(intent for _, intent in read_examples([path]))
+    assert set(counts) == CONTRACT_INTENTS
+    assert min(counts.values()) >= 20
+
+
+def test_training_data_covers_every_contract_intent():
+    assert {intent for _, intent in training_examples(ROOT)} == CONTRACT_INTENTS
+
+
+def test_annotations_are_removed_from_examples():
+    assert (
+        plain_text('is [spravato]{"entity": "medication"} like [iv](route)')
+        == "is spravato like iv"
+    )
