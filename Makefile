@@ -12,12 +12,17 @@ export RASA_TELEMETRY_ENABLED ?= false
 SPACY_MODEL := build/spacy_en_glove50
 MODEL := models/current.tar.gz
 ENDPOINTS := .rasa-data/endpoints.yml
+CREDENTIALS := .rasa-data/credentials.yml
+WEB_PORT ?= 8080
+# The only page origins allowed to open a socket.io connection (bot/channels/socketio.py).
+WEB_ORIGINS ?= http://127.0.0.1:$(WEB_PORT),http://localhost:$(WEB_PORT)
+WIDGET := bot/web/node_modules/rasa-webchat/lib/index.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard bot/nlu/*.py) bot/safety.py bot/questions.py bot/text_classifier.py \
 	bot/content/crisis_lexicon.yml
 
 .PHONY: help install train chat run shell actions test lint validate bench-nlu content-report \
-	gap-report lock clean
+	gap-report forget purge audit lock clean web web-install test-web
 
 help: ## Show this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -40,6 +45,23 @@ $(ENDPOINTS): FORCE
 	@mkdir -p .rasa-data
 	@$(BIN)/python -m bot.tooling.endpoints > $@.tmp && mv $@.tmp $@
 
+# credentials.yml, plus the Slack channel (credentials.slack.yml) when SLACK_TOKEN is set:
+# Rasa will not start with an unset ${VAR} in its credentials file.
+$(CREDENTIALS): FORCE
+	@mkdir -p .rasa-data
+	@files=credentials.yml; \
+	if [ -n "$$SLACK_TOKEN" ]; then \
+		if [ -z "$$SLACK_SIGNING_SECRET" ]; then echo "SLACK_TOKEN is set: set SLACK_SIGNING_SECRET too" >&2; exit 1; fi; \
+		files="$$files credentials.slack.yml"; echo "Slack channel on: POST /webhooks/slack/webhook"; \
+	fi; \
+	$(BIN)/python -m bot.channels.credentials $$files > $@.tmp && mv $@.tmp $@
+
+# Only the prebuilt bundle (lib/index.js) is served, so no package's install script is needed.
+$(WIDGET): bot/web/package.json bot/web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 18 or newer" >&2; exit 1; }
+	cd bot/web && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 $(MODEL): $(TRAIN_INPUTS) | install
 	$(RASA) train --fixed-model-name current --out models
 
@@ -50,9 +72,17 @@ chat: train $(ENDPOINTS) ## Set up, train if needed and talk to the assistant in
 
 shell: chat ## Same as chat: rasa shell with the action server running
 
-run: train $(ENDPOINTS) ## Serve REST and socket.io on RASA_PORT (5005) with the action server on ACTION_PORT (5055)
-	bash bot/tooling/with_actions.sh $(RASA) run -m $(MODEL) --endpoints $(ENDPOINTS) \
-		--credentials credentials.yml -i 127.0.0.1 -p $(RASA_PORT)
+run: train $(ENDPOINTS) $(CREDENTIALS) ## Serve REST and socket.io (and Slack if SLACK_TOKEN is set) on RASA_PORT (5005), action server on ACTION_PORT (5055)
+	SLACK_CHANNEL="$${SLACK_CHANNEL:-}" bash bot/tooling/with_actions.sh $(RASA) run -m $(MODEL) \
+		--endpoints $(ENDPOINTS) --credentials $(CREDENTIALS) -i 127.0.0.1 -p $(RASA_PORT)
+
+web: train $(ENDPOINTS) $(WIDGET) ## Web chat demo: page on WEB_PORT (8080), Rasa on RASA_PORT, action server; open http://127.0.0.1:8080
+	WEB_PORT=$(WEB_PORT) WEB_ORIGINS="$(WEB_ORIGINS)" RASA_URL=http://127.0.0.1:$(RASA_PORT) \
+		bash bot/web/with_page.sh bash bot/tooling/with_actions.sh $(RASA) run -m $(MODEL) \
+		--endpoints $(ENDPOINTS) --credentials credentials.yml -i 127.0.0.1 -p $(RASA_PORT)
+
+web-install: install $(WIDGET) ## Install the web chat widget from npm (bot/web) and Debian's chromium if missing
+	bash bot/tooling/install_browser.sh
 
 actions: install ## Run only the action server on ACTION_PORT
 	$(RASA) run actions --port $(ACTION_PORT)
@@ -65,11 +95,17 @@ lint: install ## Lint, format check and type check
 validate: install ## Validate the Rasa training data and domain
 	$(RASA) data validate --fail-on-warnings
 
-test: lint validate ## Run every test: lint, data, unit, training, conversation tests and the shell test
-	$(BIN)/pytest -m "not model"
+test: lint validate web-install ## Run every test: lint, data, unit, training, conversations (NLU too), shell, web and Slack
+	$(BIN)/pytest -m "not model and not web and not slack"
 	$(MAKE) train
-	$(RASA) test core -m $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
+	# --e2e: the user text goes through NLU, so a wrong intent or entity fails the story
+	$(RASA) test core --e2e -m $(MODEL) --stories tests/conversations --fail-on-prediction-errors \
+		--out results/conversations
 	$(BIN)/pytest -m model
+	$(BIN)/pytest -m "web or slack"
+
+test-web: web-install train ## Only the browser test of the web chat and the Slack channel tests (real servers)
+	$(BIN)/pytest -m "web or slack"
 
 lock: ## Re-pin requirements.lock after changing requirements.in
 	$(BIN)/python -m pip install --quiet -r requirements.in
@@ -83,6 +119,32 @@ content-report: $(BIN)/.installed ## Write reports/content-report.html: every pa
 
 gap-report: $(BIN)/.installed ## Write reports/gap-report.md: unanswered questions from the tracker store, grouped, PII masked
 	$(BIN)/python -m bot.tooling.gap_report --out reports/gap-report.md
+
+# SENDER and DAYS reach the command through the environment (make exports command-line
+# variables), so a sender id with quotes or spaces is passed exactly as typed.
+forget: $(BIN)/.installed ## Delete every stored event of one conversation: make forget SENDER=<sender id>
+	$(if $(SENDER),,$(error Say whose conversation to delete: make forget SENDER=<sender id>))
+	$(BIN)/python -m bot.tooling.conversations forget -- "$$SENDER"
+
+purge: $(BIN)/.installed ## Delete conversations whose latest event is older than DAYS days: make purge DAYS=<n>
+	$(if $(DAYS),,$(error Say how old a conversation must be to delete it: make purge DAYS=<n>))
+	$(BIN)/python -m bot.tooling.conversations purge --older-than-days "$$DAYS"
+
+# pip-audit lives in its own venv: it needs packaging>=21 and Rasa 3.6 needs packaging<21
+# (it imports packaging.version.LegacyVersion), so it cannot join requirements.lock.
+AUDIT_VENV := build/audit-venv
+
+$(AUDIT_VENV)/.installed: requirements-audit.txt bot/tooling/find_python310.sh
+	@if [ ! -x $(AUDIT_VENV)/bin/python ]; then python=$$(bash bot/tooling/find_python310.sh) || exit 1; \
+		$$python -m venv $(AUDIT_VENV); fi
+	$(AUDIT_VENV)/bin/python -m pip install --quiet pip==24.0
+	$(AUDIT_VENV)/bin/python -m pip install --quiet -r requirements-audit.txt
+	touch $@
+
+audit: $(AUDIT_VENV)/.installed ## Check the locked dependencies against known vulnerabilities (pip-audit, needs network)
+	# --strict: a package that could not be looked up fails the audit instead of passing silently
+	$(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
+		-r requirements.lock -r requirements-audit.txt
 
 clean: ## Remove the trained model, built spaCy pipeline and test results (keeps .venv)
 	rm -rf models build results .rasa-data

@@ -7,9 +7,7 @@ SQLTrackerStore) whose intent was ``nlu_fallback``, ``out_of_scope`` or
 anything is grouped or written. Crisis messages are only counted: their text is
 never printed or written.
 
-The store is chosen like ``bot/tooling/endpoints.py``: SQLite at ``SQLITE_PATH``
-(``.rasa-data/tracker.db``) by default, PostgreSQL when ``TRACKER_STORE=postgres``
-(``DB_HOST``, ``DB_PORT``, ``DB_NAME``, ``DB_USER``, ``DB_PASSWORD``).
+The store is chosen from the environment as in ``bot/tooling/tracker_db.py``.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, utils
 
 from bot.safety import CrisisDetector, default_detector
-from bot.tooling.endpoints import render
+from bot.tooling.tracker_db import EVENTS, StoreError, describe, open_store, store_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "reports" / "gap-report.md"
@@ -45,16 +43,6 @@ ADVICE: dict[str, str] = {
     "out_of_scope": "Consider new content if a group is large and fits the assistant's purpose.",
     "ask_personal_advice": "Check the general facts these people needed are in a topic.",
 }
-
-# Only the columns read here; the table is created and owned by Rasa.
-EVENTS = sa.table(
-    "events",
-    sa.column("sender_id"),
-    sa.column("type_name"),
-    sa.column("timestamp"),
-    sa.column("intent_name"),
-    sa.column("data"),
-)
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w])\+?\d[\d\s().-]{5,}\d(?![\w])")
@@ -109,34 +97,15 @@ class Gaps:
     conversations: int
 
 
-def store_url(env: Mapping[str, str]) -> sa.engine.URL:
-    """The SQLAlchemy URL of the tracker store the environment points to."""
-    config = render(env)["tracker_store"]
-    if config["dialect"] == "sqlite":
-        return sa.engine.URL.create("sqlite", database=str(config["db"]))
-    return sa.engine.URL.create(
-        "postgresql",
-        username=config["username"],
-        password=env.get("DB_PASSWORD"),
-        host=config["url"],
-        port=config["port"],
-        database=config["db"],
-    )
-
-
 def read_user_messages(url: sa.engine.URL | str) -> list[UserMessage]:
     """Every user message in the store, oldest first."""
-    engine = sa.create_engine(url)
     query = (
         sa.select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.intent_name, EVENTS.c.data)
         .where(EVENTS.c.type_name == "user")
         .order_by(EVENTS.c.timestamp)
     )
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(query).fetchall()
-    finally:
-        engine.dispose()
+    with open_store(url) as engine, engine.connect() as connection:
+        rows = connection.execute(query).fetchall()
     messages = []
     for sender_id, timestamp, intent, data in rows:
         event = json.loads(data or "{}")
@@ -271,13 +240,6 @@ def render_report(gaps: Gaps, store: str, generated: dt.datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
-def describe(url: sa.engine.URL) -> str:
-    """The store's name for the report, without any password."""
-    if url.drivername == "sqlite":
-        return f"SQLite {url.database}"
-    return f"PostgreSQL {url.host}:{url.port}/{url.database}"
-
-
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> None:
     """Read the tracker store, write the gap report and print it."""
     parser = argparse.ArgumentParser(description="Write the gap report (Markdown).")
@@ -294,9 +256,11 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         url = store_url(environment)
     except ValueError as exc:
         sys.exit(f"error: {exc}")
-    if url.drivername == "sqlite" and not Path(str(url.database)).is_file():
-        sys.exit(f"error: no tracker store at {url.database} (talk to the assistant first?)")
-    gaps = find_gaps(read_user_messages(url), default_detector(), args.threshold)
+    try:
+        messages = read_user_messages(url)
+    except StoreError as exc:
+        sys.exit(f"error: {exc}")
+    gaps = find_gaps(messages, default_detector(), args.threshold)
     report = render_report(gaps, describe(url), dt.datetime.now(dt.timezone.utc))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")

@@ -1,0 +1,115 @@
+"""Start the project's servers for end-to-end tests: real processes on free ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.tooling.endpoints import render, to_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "current.tar.gz"
+RASA = str(ROOT / ".venv" / "bin" / "rasa")
+# Loading the model takes about a minute on 2 busy cores; leave room.
+START_TIMEOUT = 420.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_endpoints(folder: Path, action_port: int) -> Path:
+    """An endpoints file for the action server port, with a fresh SQLite tracker store."""
+    path = folder / "endpoints.yml"
+    env = {"ACTION_PORT": str(action_port), "SQLITE_PATH": str(folder / "tracker.db")}
+    path.write_text(to_yaml(render(env)), encoding="utf-8")
+    return path
+
+
+def rasa_run(endpoints: Path, credentials: Path, port: int) -> list[str]:
+    """``rasa run`` with the trained model, bound to 127.0.0.1, beside the action server."""
+    return [
+        "bash",
+        "bot/tooling/with_actions.sh",
+        RASA,
+        "run",
+        "-m",
+        str(MODEL),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
+
+
+def log_tail(log: Path, lines: int = 40) -> str:
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait until ``url`` answers 200, failing early with the log if the process died."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"servers exited ({process.returncode}):\n{log_tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} did not answer in {START_TIMEOUT:.0f} s:\n{log_tail(log)}")
+
+
+@contextmanager
+def running(
+    command: Sequence[str], env: Mapping[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` in its own process group; end the whole group afterwards."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            list(command),
+            cwd=ROOT,
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            stop_group(process)
+
+
+def stop_group(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """SIGTERM the process group, then SIGKILL whatever is left after ``grace`` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            process.poll()  # reap the leader so the group can empty
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+    process.wait(timeout=10)

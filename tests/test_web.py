@@ -1,0 +1,298 @@
+"""The web chat in a real browser: Rasa's socket.io channel, the rasa-webchat widget, the page.
+
+Starts the Rasa server with the trained model, the action server and the page server
+(the same scripts as `make web`) on free ports with a fresh SQLite tracker store, and
+drives Debian's chromium through Playwright. Saves reports/web-chat.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
+
+from bot.content import Library
+from bot.web.serve import WIDGET
+from tests.servers import MODEL, ROOT, free_port, rasa_run, running, wait_for_http, write_endpoints
+
+pytestmark = pytest.mark.web
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = ROOT / "reports" / "web-chat.png"
+INJECTIONS = ('<img src=x onerror="window.__pwned=1">', "<script>window.__pwned=2</script>")
+REPLY_TIMEOUT = 60_000  # ms
+MESSAGES = ".rw-response .rw-markdown"
+INPUT = "e.classList.contains('rw-new-message')"  # a test for tab_to
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Where the running servers are."""
+
+    rasa_url: str
+    page_url: str
+    origin: str
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    assert MODEL.exists(), "train first: make train"
+    assert WIDGET.exists(), "install the widget first: make web-install"
+    folder = tmp_path_factory.mktemp("web")
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    origin = f"http://127.0.0.1:{web_port}"
+    env = {
+        "ACTION_PORT": str(action_port),
+        "WEB_PORT": str(web_port),
+        "RASA_URL": rasa_url,
+        "WEB_ORIGINS": origin,
+    }
+    endpoints = write_endpoints(folder, action_port)
+    command = [
+        "bash",
+        "bot/web/with_page.sh",
+        *rasa_run(endpoints, ROOT / "credentials.yml", rasa_port),
+    ]
+    log = folder / "servers.log"
+    with running(command, env, log) as process:
+        wait_for_http(f"{rasa_url}/", process, log)
+        wait_for_http(f"{origin}/", process, log)
+        yield Stack(rasa_url, f"{origin}/", origin)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make web-install` (bot/tooling/install_browser.sh)"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no stored conversation) for each test."""
+    context = browser.new_context(viewport={"width": 1000, "height": 1300})
+    yield context
+    context.close()
+
+
+def local(url: str) -> bool:
+    return url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:"))
+
+
+@dataclass
+class Traffic:
+    """What the page asked for: off-machine URLs (with why each failed) and WebSockets."""
+
+    outside: dict[str, str | None] = field(default_factory=dict)
+    sockets: list[str] = field(default_factory=list)
+
+
+def open_chat(context: BrowserContext, stack: Stack) -> tuple[Page, Traffic]:
+    """The page, once the widget shows its first bot message, and what it asked for."""
+    page = context.new_page()
+    traffic = Traffic()
+    page.on("request", lambda r: None if local(r.url) else traffic.outside.setdefault(r.url, None))
+    page.on(
+        "requestfailed",
+        lambda r: None if local(r.url) else traffic.outside.update({r.url: r.failure}),
+    )
+    page.on("websocket", lambda socket: traffic.sockets.append(socket.url))
+    page.goto(stack.page_url)
+    page.locator(MESSAGES).first.wait_for(timeout=REPLY_TIMEOUT)
+    return page, traffic
+
+
+def bubble(page: Page, text: str) -> Locator:
+    """The bot message that contains ``text`` (its first words), once it is there."""
+    locator = page.locator(".rw-response", has_text=first_words(text)).last
+    locator.wait_for(timeout=REPLY_TIMEOUT)
+    return locator
+
+
+def first_words(text: str, count: int = 8) -> str:
+    return " ".join(text.split()[:count])
+
+
+def send(page: Page, text: str) -> None:
+    """Type into the focused chat input and press Enter, as a keyboard user does."""
+    assert page.evaluate("() => document.activeElement.classList.contains('rw-new-message')")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def tab_to(page: Page, test: str, backwards: bool = False, limit: int = 80) -> None:
+    """Press Tab (or Shift+Tab) until the focused element passes the JS ``test``."""
+    check = f"() => {{ const e = document.activeElement; return Boolean(e && ({test})); }}"
+    for _ in range(limit):
+        if page.evaluate(check):
+            return
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+    raise AssertionError(f"keyboard focus never reached {test}")
+
+
+def stored_session(page: Page) -> str:
+    stored = page.evaluate("() => window.localStorage.getItem('chat_session')")
+    return str(json.loads(stored)["session_id"])
+
+
+def test_a_visitor_asks_gets_crisis_help_stays_safe_and_comes_back(
+    stack: Stack, context: BrowserContext, library: Library
+) -> None:
+    page, traffic = open_chat(context, stack)
+    disclaimer = library.messages["disclaimer"]["us"]
+    assert first_words(disclaimer) in " ".join(page.inner_text("#kb-disclaimer-text").split())
+    bubble(page, disclaimer)  # also the conversation's first message
+    assert page.get_attribute(".rw-new-message", "aria-label") == "Your question"
+
+    # Keyboard only: Tab from the top of the page to the input, type, Enter.
+    page.locator("body").focus()
+    tab_to(page, INPUT)
+    send(page, "does ketamine cause nausea?")
+    topic = library.topic("ask_side_effects")
+    assert topic is not None
+    nausea = next(s for s in topic.sections if s.value == "nausea")
+    answer = bubble(page, nausea.text)
+    assert library.message("sources_heading") in answer.inner_text()
+    source = topic.sources[0]
+    link = answer.locator(f'a[href="{source.url}"]')
+    assert link.inner_text() == source.url
+    assert link.get_attribute("target") == "_blank"
+    assert "noopener" in (link.get_attribute("rel") or "")
+    spoken = page.locator("#kb-announce")
+    assert first_words(nausea.text) in " ".join(spoken.inner_text().split())
+    assert source.url not in spoken.inner_text()  # sources are counted, not read out
+
+    # The answer's quick replies work from the keyboard too.
+    tab_to(page, "e.classList.contains('rw-reply') && e.textContent === 'Tell me more'", True)
+    page.keyboard.press("Enter")
+    bubble(page, topic.more)
+    tab_to(page, INPUT)
+
+    send(page, "I want to end my life")
+    card = page.locator(".rw-response.kb-crisis").last
+    card.wait_for(timeout=REPLY_TIMEOUT)
+    assert card.locator('a[href="tel:988"]').first.inner_text() == "Call 988"
+    assert card.locator('a[href="sms:988"]').first.inner_text() == "Text 988"
+    assert card.get_attribute("aria-label") == "Crisis help"
+    assert "988" in card.inner_text()
+    assert "988" in page.inner_text("#kb-announce-urgent")
+
+    for attack in INJECTIONS:
+        replies = page.locator(MESSAGES).count()
+        send(page, attack)
+        page.locator(MESSAGES).nth(replies).wait_for(timeout=REPLY_TIMEOUT)
+    shown = page.locator(".rw-client .rw-message-text").all_inner_texts()
+    assert shown[-2:] == list(INJECTIONS)  # shown literally, as typed
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"
+    assert page.locator("#webchat img, #webchat script").count() == 0
+
+    # socket.io-client 3 in the widget: Engine.IO 4, upgraded from polling to a WebSocket.
+    websocket = stack.rasa_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    assert any(url.startswith(websocket) for url in traffic.sockets), traffic.sockets
+
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    # Reload: the conversation is still there, decorated again but not read out again,
+    # and the server still knows it (the topic "tell me more" continues).
+    session = stored_session(page)
+    page.reload()
+    page.locator(".rw-client", has_text="does ketamine cause nausea?").wait_for()
+    page.locator(".rw-response.kb-crisis .kb-crisis-actions a[href='sms:988']").wait_for()
+    page.locator(f'.rw-response a[href="{source.url}"]').first.wait_for()
+    assert page.inner_text("#kb-announce").strip() == ""
+    assert stored_session(page) == session
+    tab_to(page, INPUT)
+    send(page, "tell me more")
+    bubble(page, library.message("more_exhausted").format(title=topic.title.lower()))
+
+    # Nothing was fetched from elsewhere: the page's policy blocks the widget's web font.
+    assert all(reason == "csp" for reason in traffic.outside.values()), traffic.outside
+
+
+def test_start_over_begins_a_new_conversation(
+    stack: Stack, context: BrowserContext, library: Library
+) -> None:
+    page, _ = open_chat(context, stack)
+    page.locator(".rw-new-message").focus()
+    send(page, "does ketamine cause nausea?")
+    bubble(page, library.message("sources_heading"))
+    first_session = stored_session(page)
+
+    button = page.get_by_role("button", name="Start over")
+    assert button.is_visible()
+    button.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.locator(MESSAGES).first.wait_for(timeout=REPLY_TIMEOUT)
+    assert page.locator(".rw-client").count() == 0
+    assert stored_session(page) != first_session
+    # Focus is back in the input, and the server has no topic for this new session.
+    send(page, "tell me more")
+    bubble(page, library.message("no_topic"))
+
+
+def test_the_page_script_keeps_bot_text_as_text(stack: Stack, context: BrowserContext) -> None:
+    """Text that looks like HTML stays text when the script adds links around it."""
+    page, _ = open_chat(context, stack)
+    page.evaluate(
+        """() => {
+        const bubble = document.createElement('div');
+        bubble.className = 'rw-response';
+        bubble.id = 'fake';
+        const markdown = document.createElement('div');
+        markdown.className = 'rw-markdown';
+        markdown.textContent = '<img src=x onerror="window.__pwned=3"> read '
+          + 'https://example.org/a_(b) or call or text 988. '
+          + '<a href="javascript:window.__pwned=4">x</a>';
+        bubble.appendChild(markdown);
+        document.querySelector('.rw-messages-container').appendChild(bubble);
+    }"""
+    )
+    fake = page.locator("#fake")
+    fake.locator('a[href="tel:988"]').wait_for()
+    assert fake.locator('a[href="https://example.org/a_(b)"]').count() == 1
+    assert fake.locator("img").count() == 0
+    assert fake.locator('a[href^="javascript"]').count() == 0
+    assert "<img src=x" in fake.inner_text()
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"
+
+
+def handshake(stack: Stack, origin: str) -> tuple[int, str | None]:
+    """Open a socket.io (Engine.IO 4, as socket.io-client 3 does) session from ``origin``."""
+    request = urllib.request.Request(
+        f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, reply.headers.get("Access-Control-Allow-Origin")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Access-Control-Allow-Origin")
+
+
+def test_only_the_page_origin_may_connect(stack: Stack) -> None:
+    assert handshake(stack, stack.origin) == (200, stack.origin)
+    status, allowed = handshake(stack, "http://evil.example")
+    assert status == 400 and allowed is None
