@@ -34,6 +34,22 @@ KNOWLEDGE_INTENTS: tuple[str, ...] = (
 )
 """The knowledge intents of the contract, each answered from one topic file."""
 
+CONTRACT_INTENTS: tuple[str, ...] = (
+    *KNOWLEDGE_INTENTS,
+    "crisis",
+    "ask_personal_advice",
+    "out_of_scope",
+    "greet",
+    "goodbye",
+    "thank",
+    "bot_challenge",
+    "ask_capabilities",
+    "affirm",
+    "deny",
+    "ask_more",
+)
+"""Every intent of the contract: other tools rely on these exact names."""
+
 ENTITY_TYPES: tuple[str, ...] = ("side_effect", "route", "medication")
 
 

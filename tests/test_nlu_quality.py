@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.content import CONTRACT_INTENTS
 from bot.nlu_data import read_examples
 from bot.nlu_metrics import intent_metrics
-from tests.test_content_schema import CONTRACT_INTENTS
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"

@@ -28,26 +28,12 @@ from typing import Any
 import joblib
 import yaml
 
-from bot.content import KNOWLEDGE_INTENTS
+from bot.content import CONTRACT_INTENTS
 from bot.nlu_data import read_examples, training_examples
 from bot.nlu_metrics import intent_metrics
 from bot.text_classifier import predict_ranking, train_classifier
 
 ROOT = Path(".")
-CONTRACT = (
-    *KNOWLEDGE_INTENTS,
-    "crisis",
-    "ask_personal_advice",
-    "out_of_scope",
-    "greet",
-    "goodbye",
-    "thank",
-    "bot_challenge",
-    "ask_capabilities",
-    "affirm",
-    "deny",
-    "ask_more",
-)
 SPACY_COMPONENTS = {"SpacyNLP", "SpacyTokenizer", "SpacyFeaturizer"}
 
 Parser = Callable[[str], tuple[str, list[str]]]
@@ -124,7 +110,7 @@ def evaluate(parse: Parser, sets: dict[str, list[tuple[str, str]]], two_part: li
             predicted.append(parse(text)[0])
             latencies.append(time.perf_counter() - started)
         expected = [intent for _, intent in examples]
-        results[set_name] = intent_metrics(expected, predicted, CONTRACT)
+        results[set_name] = intent_metrics(expected, predicted, CONTRACT_INTENTS)
         predictions[set_name] = predicted
     both = sum(set(item["intents"]) <= set(parse(item["text"])[1]) for item in two_part)
     results["two_part_both_answered"] = both / max(1, len(two_part))
@@ -141,7 +127,7 @@ def confusion_png(expected: Sequence[str], predicted: Sequence[str], path: Path)
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    labels = [*CONTRACT, "nlu_fallback"]
+    labels = [*CONTRACT_INTENTS, "nlu_fallback"]
     figure, axes = plt.subplots(figsize=(14, 13))
     ConfusionMatrixDisplay.from_predictions(
         expected, predicted, labels=labels, ax=axes, xticks_rotation="vertical", colorbar=False
@@ -208,11 +194,9 @@ def cross_validate(folds: int, out: Path) -> dict[str, Any]:
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
     )
     report = json.loads((out / "intent_report.json").read_text())
-    return {
-        "folds": folds,
-        "accuracy": report["accuracy"],
-        "macro_f1": report["macro avg"]["f1-score"],
-    }
+    # scikit-learn names accuracy "micro avg" when predicted and true labels differ.
+    accuracy = report.get("accuracy", report.get("micro avg", {}).get("f1-score"))
+    return {"folds": folds, "accuracy": accuracy, "macro_f1": report["macro avg"]["f1-score"]}
 
 
 def main() -> None:
@@ -272,18 +256,19 @@ def main() -> None:
     report: dict[str, Any] = {
         name: {k: v for k, v in row.items() if k != "_predictions"} for name, row in rows.items()
     }
+    table = markdown_table(rows, list(sets))
+    # Written before cross-validation, the slowest step, so an interrupted run keeps it.
+    (args.out / "nlu-bench.json").write_text(json.dumps(report, indent=2))
+    (args.out / "nlu-bench.md").write_text(table)
     if args.cv_folds:
         print(f"cross-validating the project pipeline ({args.cv_folds} folds) ...", flush=True)
-        report["project_cross_validation"] = cross_validate(args.cv_folds, args.out / "nlu-cv")
-    table = markdown_table({k: v for k, v in rows.items()}, list(sets))
-    if "project_cross_validation" in report:
-        cv = report["project_cross_validation"]
+        cv = report["project_cross_validation"] = cross_validate(args.cv_folds, args.out / "nlu-cv")
         table += (
             f"\nProject pipeline, {cv['folds']}-fold cross-validation on the training data: "
             f"accuracy {cv['accuracy']:.3f}, macro-F1 {cv['macro_f1']:.3f}\n"
         )
-    (args.out / "nlu-bench.json").write_text(json.dumps(report, indent=2))
-    (args.out / "nlu-bench.md").write_text(table)
+        (args.out / "nlu-bench.json").write_text(json.dumps(report, indent=2))
+        (args.out / "nlu-bench.md").write_text(table)
     print(table)
 
 
