@@ -166,10 +166,14 @@ def markdown_table(rows: dict[str, dict], sets: Sequence[str]) -> str:
     ]
     for name, row in rows.items():
         lines.append(
-            f"| {name} | {row['two_part_both_answered']:.2f} | {row['train_seconds']:.0f} "
+            f"| {name} | {row['two_part_both_answered']:.2f} | {_seconds(row['train_seconds'])} "
             f"| {row['model_mb']:.1f} | {row['parse_ms_mean']:.1f} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a (reused model)" if value is None else f"{value:.0f}"
 
 
 def cross_validate(folds: int, out: Path) -> dict[str, Any]:
@@ -205,6 +209,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("reports"))
     parser.add_argument("--cv-folds", type=int, default=3, help="0 to skip cross-validation")
     parser.add_argument("--only", nargs="*", help="pipelines to run (default: all)")
+    parser.add_argument(
+        "--reuse-models",
+        action="store_true",
+        help="evaluate models left by an earlier run instead of training (no training time)",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     work = args.out / "nlu-bench-models"
@@ -223,8 +232,10 @@ def main() -> None:
     for name, config in rasa_configs.items():
         if args.only and name not in args.only:
             continue
-        print(f"training {name} ...", flush=True)
-        model, seconds = train_rasa(name, config, work)
+        model, seconds = work / f"{name}.tar.gz", None
+        if not (args.reuse_models and model.exists()):
+            print(f"training {name} ...", flush=True)
+            model, seconds = train_rasa(name, config, work)
         parse, close = rasa_parser(model)
         rows[name] = {**evaluate(parse, sets, two_part), "train_seconds": seconds}
         rows[name]["model_mb"] = model.stat().st_size / 1e6
