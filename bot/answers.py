@@ -7,7 +7,7 @@ Pure functions over :mod:`bot.content`; channels and actions only render the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.content import Library, Source, Topic
 
@@ -24,11 +24,10 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """One bot message: the text a person reads, its buttons and its sources."""
+    """One bot message: the text a person reads (sources included) and its buttons."""
 
     text: str
     buttons: tuple[Button, ...] = ()
-    sources: tuple[Source, ...] = field(default=())
 
 
 def format_sources(heading: str, sources: Sequence[Source]) -> str:
@@ -58,7 +57,7 @@ def answer_topic(topic: Topic, entities: Sequence[tuple[str, str]], library: Lib
         Button(library.message("more_button"), MORE_PAYLOAD),
         *_follow_up_buttons(topic),
     )
-    return Reply(_close(body, topic, library), buttons, topic.sources)
+    return Reply(_close(body, topic, library), buttons)
 
 
 def answer_topics(
@@ -69,12 +68,12 @@ def answer_topics(
     "Tell me more" then continues the last topic, which is the one remembered.
     """
     replies = [answer_topic(topic, entities, library) for topic in topics]
-    return [Reply(r.text, (), r.sources) for r in replies[:-1]] + replies[-1:]
+    return [Reply(r.text) for r in replies[:-1]] + replies[-1:]
 
 
 def answer_more(topic: Topic, library: Library) -> Reply:
     """The deeper "tell me more" layer of a topic, then sources."""
-    return Reply(_close(topic.more, topic, library), _follow_up_buttons(topic), topic.sources)
+    return Reply(_close(topic.more, topic, library), _follow_up_buttons(topic))
 
 
 def more_exhausted(topic: Topic, library: Library) -> Reply:
