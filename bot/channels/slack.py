@@ -24,7 +24,7 @@ import os
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -71,39 +71,34 @@ def to_mrkdwn(text: str) -> str:
 
 def split_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     """Split text at paragraph (else line) breaks into parts of at most ``limit`` characters."""
-    parts: list[str] = []
-    current = ""
-    for paragraph in text.split("\n\n"):
-        for piece in _pieces(paragraph, limit):
-            joined = f"{current}\n\n{piece}" if current else piece
-            if len(joined) <= limit:
-                current = joined
-            else:
-                parts.append(current)
-                current = piece
-    if current:
-        parts.append(current)
-    return parts
+    pieces = (piece for paragraph in text.split("\n\n") for piece in _pieces(paragraph, limit))
+    return _pack(pieces, "\n\n", limit)
 
 
 def _pieces(paragraph: str, limit: int) -> list[str]:
     if len(paragraph) <= limit:
         return [paragraph]
-    pieces: list[str] = []
+    # An overlong line is cut hard into chunks of ``limit`` characters.
+    lines = (
+        line[start : start + limit]
+        for line in paragraph.split("\n")
+        for start in range(0, max(len(line), 1), limit)
+    )
+    return _pack(lines, "\n", limit)
+
+
+def _pack(pieces: Iterable[str], separator: str, limit: int) -> list[str]:
+    """Join consecutive pieces with ``separator`` into parts of at most ``limit`` characters."""
+    parts: list[str] = []
     current = ""
-    for line in paragraph.split("\n"):
-        while len(line) > limit:  # one overlong line: cut it hard
-            pieces.extend([current] if current else [])
-            current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        joined = f"{current}\n{line}" if current else line
+    for piece in pieces:
+        joined = f"{current}{separator}{piece}" if current else piece
         if len(joined) <= limit:
             current = joined
         else:
-            pieces.append(current)
-            current = line
-    return pieces + ([current] if current else [])
+            parts.append(current)
+            current = piece
+    return parts + ([current] if current else [])
 
 
 def message_blocks(text: str, buttons: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
