@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from bot.tooling.endpoints import render, to_yaml
+from tests.servers import free_port, write_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
 
 pytestmark = pytest.mark.model
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def words(text: str, count: int) -> re.Pattern[str]:
@@ -32,14 +25,14 @@ def words(text: str, count: int) -> re.Pattern[str]:
 
 def test_shell_answers_a_side_effect_question_with_its_section_and_sources(library, tmp_path):
     assert MODEL.exists(), "train first: make train"
+    action_port = free_port()
     env = {
         **os.environ,
-        "ACTION_PORT": str(free_port()),
+        "ACTION_PORT": str(action_port),
         "RASA_TELEMETRY_ENABLED": "false",
         "TERM": "xterm",
     }
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(to_yaml(render({**env, "SQLITE_PATH": str(tmp_path / "tracker.db")})))
+    endpoints = write_endpoints(tmp_path, action_port)
     command = [
         "bot/tooling/with_actions.sh",
         ".venv/bin/rasa",
