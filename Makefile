@@ -5,12 +5,17 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 RASA := $(BIN)/rasa
+# Rasa's own command line plus a safe reply when the action server fails (bot/action_fallback.py)
+SERVE := $(BIN)/python -m bot.tooling.rasa_cli
 RASA_PORT ?= 5005
 ACTION_PORT ?= 5055
 export ACTION_PORT
 export RASA_TELEMETRY_ENABLED ?= false
 SPACY_MODEL := build/spacy_en_glove50
 MODEL := models/current.tar.gz
+# Rasa's HTTP API (trackers, model, parse) stays off unless ENABLE_API=1, and then needs RASA_AUTH_TOKEN.
+ENABLE_API ?=
+API_FLAGS = $(if $(filter 1 true yes,$(ENABLE_API)),--enable-api --auth-token "$$RASA_AUTH_TOKEN")
 ENDPOINTS := .rasa-data/endpoints.yml
 CREDENTIALS := .rasa-data/credentials.yml
 WEB_PORT ?= 8080
@@ -21,7 +26,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 	$(wildcard bot/nlu/*.py) bot/safety.py bot/questions.py bot/text_classifier.py \
 	bot/content/crisis_lexicon.yml
 
-.PHONY: help install train chat run shell actions test lint validate bench-nlu content-report \
+.PHONY: help install train chat run api-check shell actions test lint validate bench-nlu content-report \
 	gap-report forget purge audit lock clean web web-install test-web
 
 help: ## Show this list of targets
@@ -68,24 +73,28 @@ $(MODEL): $(TRAIN_INPUTS) | install
 train: install $(MODEL) ## Train the model when its data or config changed (models/current.tar.gz)
 
 chat: train $(ENDPOINTS) ## Set up, train if needed and talk to the assistant in rasa shell
-	bash bot/tooling/with_actions.sh $(RASA) shell -m $(MODEL) --endpoints $(ENDPOINTS)
+	bash bot/tooling/with_actions.sh $(SERVE) shell -m $(MODEL) --endpoints $(ENDPOINTS)
 
 shell: chat ## Same as chat: rasa shell with the action server running
 
-run: train $(ENDPOINTS) $(CREDENTIALS) ## Serve REST and socket.io (and Slack if SLACK_TOKEN is set) on RASA_PORT (5005), action server on ACTION_PORT (5055)
-	SLACK_CHANNEL="$${SLACK_CHANNEL:-}" bash bot/tooling/with_actions.sh $(RASA) run -m $(MODEL) \
-		--endpoints $(ENDPOINTS) --credentials $(CREDENTIALS) -i 127.0.0.1 -p $(RASA_PORT)
+run: api-check train $(ENDPOINTS) $(CREDENTIALS) ## Serve REST and socket.io (and Slack if SLACK_TOKEN is set) on RASA_PORT (5005), action server on ACTION_PORT (5055)
+	SLACK_CHANNEL="$${SLACK_CHANNEL:-}" bash bot/tooling/with_actions.sh $(SERVE) run -m $(MODEL) \
+		--endpoints $(ENDPOINTS) --credentials $(CREDENTIALS) -i 127.0.0.1 -p $(RASA_PORT) $(API_FLAGS)
 
-web: train $(ENDPOINTS) $(WIDGET) ## Web chat demo: page on WEB_PORT (8080), Rasa on RASA_PORT, action server; open http://127.0.0.1:8080
+api-check:
+	@if [ -n "$(API_FLAGS)" ] && [ -z "$$RASA_AUTH_TOKEN" ]; then \
+		echo "ENABLE_API=1 needs RASA_AUTH_TOKEN: the HTTP API is never served without a token" >&2; exit 1; fi
+
+web: api-check train $(ENDPOINTS) $(WIDGET) ## Web chat demo: page on WEB_PORT (8080), Rasa on RASA_PORT, action server; open http://127.0.0.1:8080
 	WEB_PORT=$(WEB_PORT) WEB_ORIGINS="$(WEB_ORIGINS)" RASA_URL=http://127.0.0.1:$(RASA_PORT) \
-		bash bot/web/with_page.sh bash bot/tooling/with_actions.sh $(RASA) run -m $(MODEL) \
-		--endpoints $(ENDPOINTS) --credentials credentials.yml -i 127.0.0.1 -p $(RASA_PORT)
+		bash bot/web/with_page.sh bash bot/tooling/with_actions.sh $(SERVE) run -m $(MODEL) \
+		--endpoints $(ENDPOINTS) --credentials credentials.yml -i 127.0.0.1 -p $(RASA_PORT) $(API_FLAGS)
 
 web-install: install $(WIDGET) ## Install the web chat widget from npm (bot/web) and Debian's chromium if missing
 	bash bot/tooling/install_browser.sh
 
-actions: install ## Run only the action server on ACTION_PORT
-	$(RASA) run actions --port $(ACTION_PORT)
+actions: install ## Run only the action server on 127.0.0.1:ACTION_PORT
+	SANIC_HOST=127.0.0.1 $(RASA) run actions --port $(ACTION_PORT)
 
 lint: install ## Lint, format check and type check
 	$(BIN)/ruff check .

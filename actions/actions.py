@@ -94,11 +94,10 @@ class ActionSessionStart(Action):
             if name != "session_started_metadata" and value is not None
         ]
         metadata = tracker.get_slot("session_started_metadata") or {}
-        region = str(metadata.get("region") or os.environ.get("ASSISTANT_REGION", "us")).lower()
-        disclaimers = default_library().messages["disclaimer"]
-        if region not in disclaimers:
-            region = "us"
-        dispatcher.utter_message(text=disclaimers[region])
+        region, disclaimer = default_library().regional_message(
+            "disclaimer", metadata.get("region") or os.environ.get("ASSISTANT_REGION")
+        )
+        dispatcher.utter_message(text=disclaimer)
         return [
             SessionStarted(),
             *carried,

@@ -50,6 +50,9 @@ CONTRACT_INTENTS: tuple[str, ...] = (
 )
 """Every intent of the contract: other tools rely on these exact names."""
 
+DOMAIN_INTENTS: tuple[str, ...] = (*CONTRACT_INTENTS, "other_language")
+"""Every intent of the domain: the contract's plus ``other_language`` (bot/language.py)."""
+
 ENTITY_TYPES: tuple[str, ...] = ("side_effect", "route", "medication")
 
 
@@ -127,6 +130,14 @@ class Library:
     def message(self, key: str) -> str:
         """A fixed message text by key (see ``messages.yml``)."""
         return str(self.messages[key])
+
+    def regional_message(self, key: str, region: str | None) -> tuple[str, str]:
+        """The region used and the text of a per-region message; "us" for an unknown region."""
+        texts = self.messages[key]
+        chosen = str(region or "").lower()
+        if chosen not in texts:
+            chosen = "us"
+        return chosen, str(texts[chosen])
 
 
 def _require(data: Mapping[str, Any], key: str, where: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,7 +18,8 @@ from bot.tooling.endpoints import render, to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
-RASA = str(ROOT / ".venv" / "bin" / "rasa")
+# Rasa with the project's safe reply for a failing action server, as `make run` starts it.
+SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.tooling.rasa_cli"]
 # Loading the model takes about a minute on 2 busy cores; leave room.
 START_TIMEOUT = 420.0
 
@@ -36,12 +38,13 @@ def write_endpoints(folder: Path, action_port: int) -> Path:
     return path
 
 
-def rasa_run(endpoints: Path, credentials: Path, port: int) -> list[str]:
+def rasa_run(
+    endpoints: Path, credentials: Path, port: int, *, with_actions: bool = True
+) -> list[str]:
     """``rasa run`` with the trained model, bound to 127.0.0.1, beside the action server."""
     return [
-        "bash",
-        "bot/tooling/with_actions.sh",
-        RASA,
+        *(["bash", "bot/tooling/with_actions.sh"] if with_actions else []),
+        *SERVE,
         "run",
         "-m",
         str(MODEL),
@@ -113,3 +116,13 @@ def stop_group(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
                 return
             time.sleep(0.2)
     process.wait(timeout=10)
+
+
+def say(url: str, sender: str, text: str, timeout: float = 60.0) -> list[str]:
+    """Send ``text`` over the REST channel of the Rasa server at ``url``; the reply texts."""
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as reply:
+        return [m["text"] for m in json.loads(reply.read()) if "text" in m]

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import CONTRACT_INTENTS, KNOWLEDGE_INTENTS, ContentError, load_library
+from bot.content import DOMAIN_INTENTS, KNOWLEDGE_INTENTS, ContentError, load_library
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_domain_declares_exactly_the_contract_intents(domain):
-    assert set(domain["intents"]) == set(CONTRACT_INTENTS)
+    assert set(domain["intents"]) == set(DOMAIN_INTENTS)
 
 
 @pytest.mark.parametrize("intent", KNOWLEDGE_INTENTS)

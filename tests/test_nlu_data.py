@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import CONTRACT_INTENTS
+from bot.content import CONTRACT_INTENTS, DOMAIN_INTENTS
 from bot.nlu_data import normalise, plain_text, read_examples, training_examples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ def test_held_out_set_has_20_examples_for_every_contract_intent(path):
 
 
 def test_training_data_covers_every_contract_intent():
-    assert {intent for _, intent in training_examples(ROOT)} == set(CONTRACT_INTENTS)
+    assert {intent for _, intent in training_examples(ROOT)} == set(DOMAIN_INTENTS)
 
 
 def test_annotations_are_removed_from_examples():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.servers import free_port, write_endpoints
+from tests.servers import SERVE, free_port, write_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -35,7 +35,7 @@ def test_shell_answers_a_side_effect_question_with_its_section_and_sources(libra
     endpoints = write_endpoints(tmp_path, action_port)
     command = [
         "bot/tooling/with_actions.sh",
-        ".venv/bin/rasa",
+        *SERVE,
         "shell",
         "-m",
         str(MODEL),

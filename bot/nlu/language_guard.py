@@ -1,0 +1,106 @@
+"""Rasa NLU component: mark messages written in another language as ``other_language``.
+
+It runs after the intent classifiers and before :class:`bot.nlu.crisis_guard.CrisisGuard`,
+so a crisis phrase in Spanish ("quiero morir") still gets the crisis response.
+The English vocabulary it judges by (:mod:`bot.language`) is learned from the
+training data and saved with the model.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.content import default_library
+from bot.language import english_vocabulary, other_language
+
+OTHER_LANGUAGE_INTENT = "other_language"
+GUARD_KEY = "language_guard"
+_FILE = "english_words.json"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LanguageGuard(GraphComponent, IntentClassifier):
+    """Overrides the predicted intent with ``other_language`` for non-English messages."""
+
+    def __init__(
+        self, model_storage: ModelStorage, resource: Resource, english: frozenset[str]
+    ) -> None:
+        """Hold where to persist and the English vocabulary."""
+        self._storage = model_storage
+        self._resource = resource
+        self._english = english
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """Runs after an intent classifier, whose prediction it may override."""
+        return [IntentClassifier]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageGuard:
+        """An untrained component: it knows only the stop words."""
+        return cls(model_storage, resource, english_vocabulary([]))
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LanguageGuard:
+        """The component with the vocabulary saved at training."""
+        with model_storage.read_from(resource) as folder:
+            english = frozenset(json.loads((folder / _FILE).read_text(encoding="utf-8")))
+        return cls(model_storage, resource, english)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learn the English vocabulary from the examples and the curated content."""
+        texts = [
+            m.get(TEXT)
+            for m in training_data.intent_examples
+            if m.get(TEXT) and m.get(INTENT) != OTHER_LANGUAGE_INTENT
+        ]
+        library = default_library()
+        texts += [t.summary for t in library.topics.values()]
+        texts += [s.text for t in library.topics.values() for s in t.sections]
+        self._english = english_vocabulary(texts)
+        with self._storage.write_to(self._resource) as folder:
+            (folder / _FILE).write_text(json.dumps(sorted(self._english)), encoding="utf-8")
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Set intent ``other_language`` (confidence 1) on each non-English message."""
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str):
+                continue
+            language = other_language(text, self._english)
+            if language is None:
+                continue
+            marked = {"name": OTHER_LANGUAGE_INTENT, "confidence": 1.0}
+            ranking = [
+                r
+                for r in message.get(INTENT_RANKING_KEY) or []
+                if r.get("name") != OTHER_LANGUAGE_INTENT
+            ]
+            message.set(INTENT, marked, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [marked, *ranking], add_to_output=True)
+            message.set(GUARD_KEY, {"language": language}, add_to_output=True)
+        return messages

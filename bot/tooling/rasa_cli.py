@@ -1,0 +1,95 @@
+"""Rasa's command line, with two guards the project needs before Rasa starts.
+
+``python -m bot.tooling.rasa_cli run ...`` takes the same arguments as ``rasa``.
+
+- It installs :mod:`bot.action_fallback`, so that a down or hanging action
+  server costs the user at most ``ACTION_TIMEOUT`` seconds and a safe reply,
+  never silence.
+- For ``run`` and ``shell`` it first connects to the SQL tracker store named in
+  ``--endpoints``. Rasa 3.6 starts anyway when it cannot, and then keeps every
+  conversation in memory only, where a restart loses it; this refuses to start
+  instead, with the reason (see the README's "Troubleshooting").
+
+``make run``, ``make chat`` and the tests start Rasa this way.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from rasa.__main__ import main as rasa_main
+
+from bot import action_fallback
+
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+class TrackerStoreUnavailable(Exception):
+    """The configured tracker store cannot be reached."""
+
+
+def endpoints_path(argv: Sequence[str]) -> str | None:
+    """The ``--endpoints`` file of a ``rasa run`` or ``rasa shell`` command line, if any."""
+    if not argv or argv[0] not in {"run", "shell"} or (len(argv) > 1 and argv[1] == "actions"):
+        return None
+    for i, arg in enumerate(argv):
+        if arg == "--endpoints" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--endpoints="):
+            return arg.split("=", 1)[1]
+    return "endpoints.yml"
+
+
+def check_tracker_store(endpoints: str) -> None:
+    """Connect once to the SQL tracker store of ``endpoints``; raise if that fails."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.utils.endpoints import read_endpoint_config
+
+    config = read_endpoint_config(endpoints, "tracker_store")
+    if config is None or str(config.type).lower() != "sql":
+        return
+    options = config.kwargs
+    dialect = options.get("dialect", "sqlite")
+    url = SQLTrackerStore.get_db_url(
+        dialect,
+        config.url,
+        options.get("port"),
+        options.get("db", "rasa.db"),
+        options.get("username"),
+        options.get("password"),
+        options.get("login_db"),
+        options.get("query"),
+    )
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if "postgres" in dialect else {}
+    engine = sa.create_engine(url, connect_args=connect_args)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.SQLAlchemyError as error:
+        where = f"{dialect} at {config.url or ''}:{options.get('port', '')}/{options.get('db', '')}"
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise TrackerStoreUnavailable(
+            f"Cannot reach the tracker store ({where}): {reason}. Not starting, because "
+            "Rasa would keep conversations in memory only and lose them on restart. "
+            "See 'Troubleshooting' in README.md."
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    """Check the tracker store, install the action fallback, then run Rasa's command line."""
+    endpoints = endpoints_path(sys.argv[1:])
+    if endpoints is not None:
+        try:
+            check_tracker_store(endpoints)
+        except TrackerStoreUnavailable as error:
+            sys.exit(f"ERROR {error}")
+    action_fallback.install(action_fallback.action_timeout())
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
