@@ -27,7 +27,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 	bot/content/crisis_lexicon.yml
 
 .PHONY: help install train chat run api-check shell actions test lint validate bench-nlu content-report \
-	gap-report forget purge audit lock clean web web-install test-web
+	gap-report forget purge audit lock clean web web-install test-web test-install
 
 help: ## Show this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -91,7 +91,7 @@ web: api-check train $(ENDPOINTS) $(WIDGET) ## Web chat demo: page on WEB_PORT (
 		--endpoints $(ENDPOINTS) --credentials credentials.yml -i 127.0.0.1 -p $(RASA_PORT) $(API_FLAGS)
 
 web-install: install $(WIDGET) ## Install the web chat widget from npm (bot/web) and Debian's chromium if missing
-	bash bot/tooling/install_browser.sh
+	bash bot/tooling/apt_install.sh /usr/bin/chromium chromium
 
 actions: install ## Run only the action server on 127.0.0.1:ACTION_PORT
 	SANIC_HOST=127.0.0.1 $(RASA) run actions --port $(ACTION_PORT)
@@ -104,7 +104,10 @@ lint: install ## Lint, format check and type check
 validate: install ## Validate the Rasa training data and domain
 	$(RASA) data validate --fail-on-warnings
 
-test: lint validate web-install ## Run every test: lint, data, unit, training, conversations (NLU too), shell, web and Slack
+test-install: ## Install Debian's PostgreSQL server if missing (the tracker store outage test)
+	bash bot/tooling/apt_install.sh '/usr/lib/postgresql/*/bin/postgres' postgresql
+
+test: lint validate web-install test-install ## Run every test: lint, data, unit, training, conversations (NLU too), shell, web and Slack
 	$(BIN)/pytest -m "not model and not web and not slack"
 	$(MAKE) train
 	# --e2e: the user text goes through NLU, so a wrong intent or entity fails the story
