@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,7 +9,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answers import Reply, answer_more, answer_topics, more_exhausted, no_topic
-from bot.content import default_library
+from bot.content import default_library, requested_region
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
@@ -93,9 +92,8 @@ class ActionSessionStart(Action):
             for name, value in tracker.current_slot_values().items()
             if name != "session_started_metadata" and value is not None
         ]
-        metadata = tracker.get_slot("session_started_metadata") or {}
         region, disclaimer = default_library().regional_message(
-            "disclaimer", metadata.get("region") or os.environ.get("ASSISTANT_REGION")
+            "disclaimer", requested_region(tracker.get_slot("session_started_metadata"))
         )
         dispatcher.utter_message(text=disclaimer)
         return [

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from rasa.core.actions.action import ActionExecutionRejection, ActionSessionStart, RemoteAction
 from rasa.shared.core.events import BotUttered, Event, SlotSet
 
-from bot.content import default_library
+from bot.content import default_library, requested_region
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -51,12 +51,6 @@ def action_timeout(env: dict[str, str] | None = None) -> float:
     return value
 
 
-def session_start_metadata_region(tracker: DialogueStateTracker) -> str | None:
-    """The region a page sent as session metadata, else ``ASSISTANT_REGION``."""
-    metadata = tracker.get_slot("session_started_metadata") or {}
-    return metadata.get("region") or os.environ.get("ASSISTANT_REGION")
-
-
 async def fallback_events(
     action_name: str,
     output_channel: OutputChannel,
@@ -68,7 +62,7 @@ async def fallback_events(
     library = default_library()
     if action_name == ActionSessionStart().name():
         region, text = library.regional_message(
-            "disclaimer", session_start_metadata_region(tracker)
+            "disclaimer", requested_region(tracker.get_slot("session_started_metadata"))
         )
         started = await ActionSessionStart().run(output_channel, nlg, tracker, domain)
         # Rasa's session start ends with action_listen; the disclaimer and region go before it.

@@ -8,6 +8,7 @@ schema described in ``bot/content/README.md``, naming the file at fault.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -114,6 +115,11 @@ class Topic:
             if len(all_of_entity) > 1 and all_of_entity <= {v for e, v in wanted if e == entity}:
                 return ()
         return matched
+
+
+def requested_region(session_metadata: Mapping[str, Any] | None) -> str | None:
+    """The region a page sent as session metadata, else ``ASSISTANT_REGION``, else None."""
+    return (session_metadata or {}).get("region") or os.environ.get("ASSISTANT_REGION")
 
 
 @dataclass(frozen=True)
