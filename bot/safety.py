@@ -24,8 +24,12 @@ _NON_WORD = re.compile(r"[^a-z0-9ñ]+")
 
 
 def normalise(text: str) -> str:
-    """Lower case, accents and apostrophes removed, everything else a single space."""
-    folded = unicodedata.normalize("NFKD", text.lower())
+    """Case folded, accents and apostrophes removed, everything else a single space.
+
+    ``casefold`` rather than ``lower``, so upper and lower case read the same:
+    "ß".lower() stays "ß" (not a word character here) but "ß".upper() is "SS".
+    """
+    folded = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     folded = folded.replace("'", "").replace("\u2019", "")
     return _NON_WORD.sub(" ", folded).strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -176,4 +177,6 @@ class Postgres:
 
     def env(self) -> dict[str, str]:
         """The settings that point `bot/tooling/endpoints.py` at this server."""
-        return {"TRACKER_STORE": "postgres", "DB_PORT": str(self.port), "DB_PASSWORD": "unused"}
+        # Trust authentication ignores the password, but Rasa needs ${DB_PASSWORD} set.
+        unused = secrets.token_hex(8)
+        return {"TRACKER_STORE": "postgres", "DB_PORT": str(self.port), "DB_PASSWORD": unused}

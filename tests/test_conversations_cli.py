@@ -1,8 +1,7 @@
 """forget and purge delete whole conversations from a real tracker store, and say only counts.
 
-The store is SQLite, filled through Rasa's SQLTrackerStore. Set TEST_POSTGRES_URL
-(postgresql://user:password@host:port/db, a database the tests may empty) to run
-every test on PostgreSQL too.
+Each test runs on SQLite and on PostgreSQL (a throwaway server from Debian's
+packages, tests/servers.py), both filled through Rasa's SQLTrackerStore.
 """
 
 from __future__ import annotations
@@ -59,18 +58,6 @@ async def sqlite_store(path: Path, *senders: str) -> SQLTrackerStore:
     return store
 
 
-def _postgres_env() -> dict[str, str]:
-    url = sa.engine.make_url(os.environ["TEST_POSTGRES_URL"])
-    return {
-        "TRACKER_STORE": "postgres",
-        "DB_HOST": str(url.host),
-        "DB_PORT": str(url.port or 5432),
-        "DB_NAME": str(url.database),
-        "DB_USER": str(url.username),
-        "DB_PASSWORD": str(url.password or ""),
-    }
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 async def env(request, tmp_path) -> dict[str, str]:
     """The environment of a store holding the scripted conversations and nothing else."""
@@ -79,10 +66,9 @@ async def env(request, tmp_path) -> dict[str, str]:
         store = await sqlite_store(path)
         environment = {"SQLITE_PATH": str(path)}
     else:
-        if "TEST_POSTGRES_URL" not in os.environ:
-            pytest.skip("set TEST_POSTGRES_URL to test PostgreSQL")
-        environment = _postgres_env()
-        url = sa.engine.make_url(os.environ["TEST_POSTGRES_URL"])
+        database = request.getfixturevalue("postgres")
+        environment = database.env()
+        url = store_url(environment)
         with sa.create_engine(url).begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS events")
         store = SQLTrackerStore(

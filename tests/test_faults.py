@@ -253,4 +253,4 @@ def test_make_run_refuses_the_http_api_without_a_token() -> None:
         ["make", "run", "ENABLE_API=1"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode != 0
-    assert "ENABLE_API=1 needs RASA_AUTH_TOKEN" in result.stderr
+    assert "ENABLE_API=1 needs RASA_AUTH_TOKEN set" in result.stderr

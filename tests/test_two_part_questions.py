@@ -112,3 +112,21 @@ def test_component_blends_diet_with_its_own_ranking(trained):
     assert message.get(INTENT) == ranking[0]
     assert {r["name"] for r in ranking} >= {"greet", "ask_cost_access"}
     assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
+
+
+def test_a_saved_and_loaded_component_ranks_as_the_trained_one(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("tfidf_ensemble")
+    config = {**TfidfEnsemble.get_default_config(), "diet_weight": 0.34, "embedding_weight": 0.33}
+    context = ExecutionContext(GraphSchema({}), "test")
+    trained = TfidfEnsemble.create(config, storage, resource, context)
+    messages = [
+        Message(data={TEXT: text, INTENT: intent})
+        for intent, texts in EXAMPLES.items()
+        for text in texts
+    ]
+    trained.train(TrainingData(messages))
+    loaded = TfidfEnsemble.load(config, storage, resource, context)
+    [before] = trained.process([diet_says("is it covered by my plan", "greet")])
+    [after] = loaded.process([diet_says("is it covered by my plan", "greet")])
+    assert after.get(INTENT_RANKING_KEY) == pytest.approx(before.get(INTENT_RANKING_KEY))

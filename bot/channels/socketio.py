@@ -1,6 +1,6 @@
 """Socket.io channel for the web chat widget (rasa-webchat).
 
-Rasa's own ``SocketIOInput`` with three changes:
+Rasa's own ``SocketIOInput`` with these changes:
 
 - ``session_request`` awaits ``enter_room``. In python-socketio 5.x it is a coroutine
   that Rasa 3.6 calls without ``await`` (RasaHQ/rasa#13027), so with
@@ -13,11 +13,17 @@ Rasa's own ``SocketIOInput`` with three changes:
 - Each bot message is sent whole, as one chat bubble, so an answer stays together
   with its sources and buttons. A crisis response is marked with the widget's
   ``customCss`` metadata (class ``kb-crisis``) so the page can show it as a card.
+- Each message is checked first (:mod:`bot.channels.inbound`). One that is not an
+  object, or whose text is not a string, is too long or holds a lone surrogate,
+  or whose session id or metadata is malformed, is not passed to Rasa (where it
+  raised and the person got no reply); the socket gets a short reply saying so,
+  with the crisis lines. A malformed session id in ``session_request`` is replaced
+  by a new one.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,6 +32,17 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from bot.channels.inbound import (
+    BadInput,
+    check_metadata,
+    check_sender,
+    check_text,
+    refusal,
+    region_of,
+)
+from bot.content import default_library
+
+logger = logging.getLogger(__name__)
 CRISIS_RESPONSE = "utter_crisis"
 CRISIS_CLASS = "kb-crisis"
 
@@ -105,33 +122,41 @@ class WebChatInput(SocketIOInput):
         # Read by python-engineio on every handshake: None is same-origin only.
         sio.eio.cors_allowed_origins = self.origins
 
-        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
-            data = data or {}
-            if not data.get("session_id"):
-                data["session_id"] = os.urandom(16).hex()
+        async def session_request(sid: str, data: Any = None, *extra: Any) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            try:
+                session_id = check_sender(session_id, "session_id")
+            except BadInput:  # none yet (a new visitor), or not one we can use
+                session_id = os.urandom(16).hex()
             if self.session_persistence:
-                await sio.enter_room(sid, data["session_id"], namespace=self.namespace)
-            await sio.emit(
-                "session_confirm", data["session_id"], room=sid, namespace=self.namespace
-            )
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
-        async def handle_message(sid: str, data: dict[str, Any]) -> None:
-            if self.session_persistence:
-                if not data.get("session_id"):
-                    return  # the widget always sends one; Rasa's handler drops these too
-                sender_id = str(data["session_id"])
-            else:
-                sender_id = sid
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
-                metadata = json.loads(metadata)
+        async def handle_message(sid: str, data: Any = None, *extra: Any) -> None:
+            fields = data if isinstance(data, dict) else {}
+            try:
+                if not isinstance(data, dict) or extra:
+                    raise BadInput("a message must be one object")
+                text = check_text(data.get("message"))
+                metadata = check_metadata(data.get(self.metadata_key), self.metadata_key)
+                if self.session_persistence:
+                    sender_id = check_sender(data.get("session_id"), "session_id")
+                else:
+                    sender_id = sid
+            except BadInput as bad:
+                reply = refusal(bad, region_of(fields.get(self.metadata_key)), default_library())
+                logger.info("socket.io message not read: %s", bad.problem)
+                await sio.emit(
+                    self.bot_message_evt, {"text": reply}, room=sid, namespace=self.namespace
+                )
+                return
             await on_new_message(
                 UserMessage(
-                    data.get("message", ""),
+                    text,
                     WebChatOutput(sio, self.bot_message_evt),
                     sender_id,
                     input_channel=self.name(),
-                    metadata=metadata,
+                    metadata=metadata or {},
                 )
             )
 

@@ -1,10 +1,11 @@
-"""Rasa NLU component: blend DIET with a TF-IDF classifier, and find two-part questions.
+"""Rasa NLU component: blend DIET with two more classifiers, and find two-part questions.
 
-Placed right after DIET. It trains a TF-IDF + logistic regression classifier
-(:mod:`bot.text_classifier`) on the same examples, then for each message:
+Placed right after DIET. It trains two logistic regressions on the same examples,
+one on TF-IDF word and character n-grams (:mod:`bot.text_classifier`), one on
+MiniLM sentence embeddings (:mod:`bot.embedding_classifier`), then for each message:
 
-1. averages DIET's intent confidences with the classifier's (``diet_weight``), since
-   the two make different mistakes on unseen wording;
+1. averages the three rankings (``diet_weight``, ``embedding_weight``, the rest to
+   TF-IDF), since they make different mistakes on unseen wording;
 2. splits the text into questions (:mod:`bot.questions`) and, when two or more parts
    are confidently different knowledge questions, adds them as ``questions`` to the
    parse data so the answer action can answer each.
@@ -24,14 +25,18 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from bot.content import KNOWLEDGE_INTENTS
+from bot.embedding_classifier import embedding_ranking, train_embedding_classifier
 from bot.questions import split_questions
-from bot.text_classifier import predict_ranking, train_classifier
+from bot.sentence_encoder import default_encoder
+from bot.text_classifier import predict_ranking, ready_for_prediction, train_classifier
 
 QUESTIONS_KEY = "questions"
 _FILE = "tfidf.joblib"
+_EMBEDDING_FILE = "embedding.joblib"
 logger = logging.getLogger(__name__)
 
 
@@ -43,10 +48,17 @@ class TfidfEnsemble(GraphComponent, IntentClassifier):
     def get_default_config() -> dict[str, Any]:
         """Default settings.
 
-        ``diet_weight``: DIET's share of the blend; ``part_threshold``: the confidence
+        ``diet_weight`` and ``embedding_weight``: DIET's and the embedding classifier's
+        shares of the blend (TF-IDF gets the rest); ``part_threshold``: the confidence
         each part of a two-part question needs; ``c``: regularisation strength.
         """
-        return {"diet_weight": 0.5, "part_threshold": 0.5, "c": 30.0, "ranking_length": 10}
+        return {
+            "diet_weight": 0.5,
+            "embedding_weight": 0.0,
+            "part_threshold": 0.5,
+            "c": 30.0,
+            "ranking_length": 10,
+        }
 
     def __init__(
         self,
@@ -54,12 +66,14 @@ class TfidfEnsemble(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         classifier: Pipeline | None = None,
+        embedding_classifier: LogisticRegression | None = None,
     ) -> None:
-        """Hold the config, where to persist, and the trained classifier if any."""
+        """Hold the config, where to persist, and the trained classifiers if any."""
         self._config = config
         self._storage = model_storage
         self._resource = resource
         self._classifier = classifier
+        self._embedding_classifier = embedding_classifier
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -91,22 +105,35 @@ class TfidfEnsemble(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> TfidfEnsemble:
         """The component with the classifier trained with the model."""
+        classifier = embedding = None
         try:
             with model_storage.read_from(resource) as folder:
-                classifier = joblib.load(folder / _FILE)
+                classifier = ready_for_prediction(joblib.load(folder / _FILE))
+                if (folder / _EMBEDDING_FILE).exists():
+                    embedding = joblib.load(folder / _EMBEDDING_FILE)
         except (ValueError, FileNotFoundError):
             logger.warning("TfidfEnsemble has no trained classifier; it will pass DIET through")
-            classifier = None
-        return cls(config, model_storage, resource, classifier)
+        if config["embedding_weight"] > 0 and embedding is None:
+            raise ValueError(
+                "TfidfEnsemble: embedding_weight is set but the model has no embedding "
+                "classifier; retrain"
+            )
+        return cls(config, model_storage, resource, classifier, embedding)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fit the TF-IDF classifier on the intent examples and persist it."""
+        """Fit the classifiers on the intent examples and persist them."""
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
-        self._classifier = train_classifier(
-            [m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples], self._config["c"]
-        )
+        texts = [m.get(TEXT) for m in examples]
+        intents = [m.get(INTENT) for m in examples]
+        self._classifier = train_classifier(texts, intents, self._config["c"])
+        if self._config["embedding_weight"] > 0:
+            self._embedding_classifier = train_embedding_classifier(
+                default_encoder(), texts, intents, self._config["c"]
+            )
         with self._storage.write_to(self._resource) as folder:
             joblib.dump(self._classifier, folder / _FILE)
+            if self._embedding_classifier is not None:
+                joblib.dump(self._embedding_classifier, folder / _EMBEDDING_FILE)
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -125,12 +152,20 @@ class TfidfEnsemble(GraphComponent, IntentClassifier):
 
     def _blend(self, message: Message, text: str) -> None:
         assert self._classifier is not None
-        weight = float(self._config["diet_weight"])
+        diet_weight = float(self._config["diet_weight"])
         diet = {r["name"]: r["confidence"] for r in message.get(INTENT_RANKING_KEY) or []}
-        tfidf = predict_ranking(self._classifier, text)
+        opinions = [(diet_weight, diet)]
+        tfidf_weight = 1 - diet_weight
+        if self._embedding_classifier is not None:
+            embedding_weight = float(self._config["embedding_weight"])
+            embedding = embedding_ranking(self._embedding_classifier, default_encoder(), text)
+            opinions.append((embedding_weight, embedding))
+            tfidf_weight -= embedding_weight
+        opinions.append((tfidf_weight, predict_ranking(self._classifier, text)))
+        names = {name for _, opinion in opinions for name in opinion}
         blended = {
-            name: weight * diet.get(name, 0.0) + (1 - weight) * tfidf.get(name, 0.0)
-            for name in set(diet) | set(tfidf)
+            name: sum(weight * opinion.get(name, 0.0) for weight, opinion in opinions)
+            for name in names
         }
         ranking = [
             {"name": name, "confidence": confidence}

@@ -1,0 +1,43 @@
+"""The numpy all-MiniLM-L6-v2 encoder gives the model's real embeddings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.sentence_encoder import SentenceEncoder, default_encoder
+
+# sentence-transformers' quick-start example and the similarities it prints for this model.
+SENTENCES = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
+PUBLISHED = np.array([[1.0, 0.6660, 0.1046], [0.6660, 1.0, 0.1411], [0.1046, 0.1411, 1.0]])
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return default_encoder()
+
+
+def test_similarities_match_the_published_example(encoder: SentenceEncoder) -> None:
+    vectors = encoder.encode(SENTENCES)
+    assert np.allclose(vectors @ vectors.T, PUBLISHED, atol=1e-4)
+
+
+def test_embeddings_are_unit_length_with_384_dimensions(encoder: SentenceEncoder) -> None:
+    vectors = encoder.encode(["is ketamine addictive?", "hi"])
+    assert vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_text_gets_the_same_embedding_alone_or_in_a_padded_batch(
+    encoder: SentenceEncoder,
+) -> None:
+    texts = ["what is spravato", "my mom starts esketamine next week and she is nervous"]
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_empty_and_odd_texts_still_get_a_vector(encoder: SentenceEncoder) -> None:
+    vectors = encoder.encode(["", "   ", "🙂", "\x00", "a" * 5000])
+    assert vectors.shape == (5, 384)
+    assert np.isfinite(vectors).all()
