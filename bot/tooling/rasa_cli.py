@@ -1,10 +1,13 @@
-"""Rasa's command line, with two guards the project needs before Rasa starts.
+"""Rasa's command line, with what the project needs in place before Rasa starts.
 
 ``python -m bot.tooling.rasa_cli run ...`` takes the same arguments as ``rasa``.
 
 - It installs :mod:`bot.action_fallback`, so that a down or hanging action
   server costs the user at most ``ACTION_TIMEOUT`` seconds and a safe reply,
   never silence.
+- It installs :mod:`bot.action_validation`: Rasa checks each action server reply
+  against a JSON schema, and re-checked the schema itself every time (a fifth of the
+  server's time under load, ``make bench-load``).
 - For ``run`` and ``shell`` it first connects to the SQL tracker store named in
   ``--endpoints``. Rasa 3.6 starts anyway when it cannot, and then keeps every
   conversation in memory only, where a restart loses it; this refuses to start
@@ -21,7 +24,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from rasa.__main__ import main as rasa_main
 
-from bot import action_fallback
+from bot import action_fallback, action_validation
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -88,6 +91,7 @@ def main() -> None:
         except TrackerStoreUnavailable as error:
             sys.exit(f"ERROR {error}")
     action_fallback.install(action_fallback.action_timeout())
+    action_validation.install()
     rasa_main()
 
 
