@@ -8,12 +8,12 @@ import socket
 from bot.content import KNOWLEDGE_INTENTS
 from bot.tooling.bench_load import (
     check_trackers,
-    hot_spots,
     load_phrasings,
     make_conversation,
     percentile,
     pid_listening_on,
 )
+from bot.tooling.spy_profile import hot_spots
 
 
 def test_a_conversation_greets_asks_three_to_five_topics_once_more_and_thanks():
