@@ -27,6 +27,7 @@ from bot.channels.rest import CheckedRestInput, read_body
 from bot.channels.socketio import WebChatInput
 from bot.content import Library
 from tests.servers import ROOT
+from tests.test_channels import FakeSio
 
 
 def test_a_text_up_to_the_limit_is_taken_as_it_is() -> None:
@@ -105,18 +106,6 @@ def test_the_rest_channel_keeps_rasas_url_and_is_the_one_registered() -> None:
     assert CheckedRestInput.name() == "rest"
     channels = read_config_file(ROOT / "credentials.yml")
     assert "bot.channels.rest.CheckedRestInput" in channels and "rest" not in channels
-
-
-class FakeSio:
-    def __init__(self) -> None:
-        self.emitted: list[tuple[str, Any, dict[str, Any]]] = []
-        self.rooms: list[tuple[str, str]] = []
-
-    async def emit(self, event: str, data: Any = None, **kwargs: Any) -> None:
-        self.emitted.append((event, data, kwargs))
-
-    async def enter_room(self, sid: str, room: str, namespace: str | None = None) -> None:
-        self.rooms.append((sid, room))
 
 
 @pytest.fixture

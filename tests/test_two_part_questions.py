@@ -69,11 +69,11 @@ EXAMPLES = {
 }
 
 
-@pytest.fixture
-def trained(tmp_path) -> TfidfEnsemble:
-    storage = LocalModelStorage(tmp_path)
+def train_and_load(folder, **settings) -> tuple[TfidfEnsemble, TfidfEnsemble]:
+    """The component trained on EXAMPLES, and the same component saved and loaded back."""
+    storage = LocalModelStorage(folder)
     resource = Resource("tfidf_ensemble")
-    config = {**TfidfEnsemble.get_default_config(), "part_threshold": 0.3}
+    config = {**TfidfEnsemble.get_default_config(), **settings}
     context = ExecutionContext(GraphSchema({}), "test")
     component = TfidfEnsemble.create(config, storage, resource, context)
     messages = [
@@ -82,7 +82,12 @@ def trained(tmp_path) -> TfidfEnsemble:
         for text in texts
     ]
     component.train(TrainingData(messages))
-    return TfidfEnsemble.load(config, storage, resource, context)
+    return component, TfidfEnsemble.load(config, storage, resource, context)
+
+
+@pytest.fixture
+def trained(tmp_path) -> TfidfEnsemble:
+    return train_and_load(tmp_path, part_threshold=0.3)[1]
 
 
 def diet_says(text: str, intent: str) -> Message:
@@ -115,18 +120,7 @@ def test_component_blends_diet_with_its_own_ranking(trained):
 
 
 def test_a_saved_and_loaded_component_ranks_as_the_trained_one(tmp_path):
-    storage = LocalModelStorage(tmp_path)
-    resource = Resource("tfidf_ensemble")
-    config = {**TfidfEnsemble.get_default_config(), "diet_weight": 0.34, "embedding_weight": 0.33}
-    context = ExecutionContext(GraphSchema({}), "test")
-    trained = TfidfEnsemble.create(config, storage, resource, context)
-    messages = [
-        Message(data={TEXT: text, INTENT: intent})
-        for intent, texts in EXAMPLES.items()
-        for text in texts
-    ]
-    trained.train(TrainingData(messages))
-    loaded = TfidfEnsemble.load(config, storage, resource, context)
+    trained, loaded = train_and_load(tmp_path, diet_weight=0.34, embedding_weight=0.33)
     [before] = trained.process([diet_says("is it covered by my plan", "greet")])
     [after] = loaded.process([diet_says("is it covered by my plan", "greet")])
     assert after.get(INTENT_RANKING_KEY) == pytest.approx(before.get(INTENT_RANKING_KEY))

@@ -13,9 +13,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.override import override_intent
 from bot.safety import CrisisDetector, default_detector
 
 CRISIS_INTENT = "crisis"
@@ -53,12 +54,6 @@ class CrisisGuard(GraphComponent, IntentClassifier):
             if not isinstance(text, str) or not self._detector.is_crisis(text):
                 continue
             classified = (message.get(INTENT) or {}).get("name")
-            crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
-            ranking = [
-                r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT
-            ]
-            message.set(INTENT, crisis, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [crisis, *ranking], add_to_output=True)
             # Kept in the parse data so evaluations can see what the lexicon caught.
-            message.set(GUARD_KEY, {"classified_as": classified}, add_to_output=True)
+            override_intent(message, CRISIS_INTENT, GUARD_KEY, {"classified_as": classified})
         return messages

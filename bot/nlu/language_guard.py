@@ -16,12 +16,13 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.content import default_library
 from bot.language import english_vocabulary, other_language
+from bot.nlu.override import override_intent
 
 OTHER_LANGUAGE_INTENT = "other_language"
 GUARD_KEY = "language_guard"
@@ -97,13 +98,5 @@ class LanguageGuard(GraphComponent, IntentClassifier):
             language = other_language(text, self._english)
             if language is None:
                 continue
-            marked = {"name": OTHER_LANGUAGE_INTENT, "confidence": 1.0}
-            ranking = [
-                r
-                for r in message.get(INTENT_RANKING_KEY) or []
-                if r.get("name") != OTHER_LANGUAGE_INTENT
-            ]
-            message.set(INTENT, marked, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [marked, *ranking], add_to_output=True)
-            message.set(GUARD_KEY, {"language": language}, add_to_output=True)
+            override_intent(message, OTHER_LANGUAGE_INTENT, GUARD_KEY, {"language": language})
         return messages
