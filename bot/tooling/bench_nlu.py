@@ -8,8 +8,9 @@ Trains on ``data/nlu`` and evaluates on every ``tests/nlu/heldout*.yml`` set, in
 4. ``tfidf_logreg``: TF-IDF word and character n-grams with logistic regression
    (scikit-learn), a simple non-Rasa baseline.
 
-Writes ``reports/nlu-bench.json``, ``reports/nlu-bench.md`` and a confusion matrix PNG
-of the project's pipeline. A benchmark, not a test: it reports, it does not judge.
+Writes ``reports/nlu-bench.json``, ``reports/nlu-bench.md``, and for the project's
+pipeline a confusion matrix PNG and the list of messages it got wrong
+(``reports/nlu-errors-project.md``). A benchmark, not a test: it reports, it does not judge.
 Run it with ``make bench-nlu``.
 """
 
@@ -172,6 +173,24 @@ def markdown_table(rows: dict[str, dict], sets: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def errors_markdown(
+    sets: dict[str, list[tuple[str, str]]], predictions: dict[str, list[str]]
+) -> str:
+    """Every message a pipeline got wrong, per held-out set, grouped by true intent."""
+    lines = ["# Messages the project pipeline got wrong", ""]
+    for set_name, examples in sets.items():
+        wrong = sorted(
+            (intent, predicted, text)
+            for (text, intent), predicted in zip(examples, predictions[set_name], strict=True)
+            if predicted != intent
+        )
+        lines += [f"## `{set_name}`: {len(wrong)} of {len(examples)}", ""]
+        lines += ["| true intent | predicted | message |", "|---|---|---|"]
+        lines += [f"| {i} | {p} | {t.replace('|', '/')} |" for i, p, t in wrong]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def _seconds(value: float | None) -> str:
     return "n/a (reused model)" if value is None else f"{value:.0f}"
 
@@ -263,6 +282,9 @@ def main() -> None:
         expected = [intent for _, intent in sets[first]]
         confusion_png(
             expected, rows["project"]["_predictions"][first], args.out / "nlu-confusion-project.png"
+        )
+        (args.out / "nlu-errors-project.md").write_text(
+            errors_markdown(sets, rows["project"]["_predictions"])
         )
     report: dict[str, Any] = {
         name: {k: v for k, v in row.items() if k != "_predictions"} for name, row in rows.items()
