@@ -29,6 +29,12 @@ MAX_ENGLISH_SHARE = 1 / 3
 SHARED_WORDS = frozenset(
     "a me no de la en es se te un una le les mi tu si con son solo e o y di da die".split()
 )
+# English chat shorthand that the training data may not happen to contain: without it,
+# "wanna die fr" has no known English word ("die" is shared) and reads as German.
+CHAT_WORDS = frozenset(
+    "wanna gonna gotta kinda sorta dunno fr rn tbh idk imo lol lmao omg pls plz thx ty "
+    "u ur r ya yall cuz bc".split()
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -38,8 +44,8 @@ def words(text: str) -> list[str]:
 
 
 def english_vocabulary(texts: Iterable[str]) -> frozenset[str]:
-    """The English stop words of spaCy plus the words of ``texts``, less the shared ones."""
-    known = set(STOP_WORDS)
+    """English stop words (spaCy), chat shorthand and the words of ``texts``, less shared ones."""
+    known = set(STOP_WORDS) | CHAT_WORDS
     for text in texts:
         known.update(words(text))
     return frozenset(known - SHARED_WORDS)

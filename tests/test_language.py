@@ -47,3 +47,8 @@ def test_a_message_of_fewer_than_two_words_is_not_judged(
     english: frozenset[str], text: str
 ) -> None:
     assert other_language(text, english) is None
+
+
+@pytest.mark.parametrize("text", ["wanna die fr", "idk tbh", "u ok rn"])
+def test_english_chat_shorthand_is_english(english: frozenset[str], text: str) -> None:
+    assert other_language(text, english) is None
