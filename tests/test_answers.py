@@ -30,6 +30,14 @@ def test_an_entity_without_a_section_falls_back_to_the_summary(library):
     assert reply.text.startswith(topic.summary)
 
 
+def test_what_is_spravato_gets_the_esketamine_section(library):
+    topic = library.topic("ask_what_is_ketamine")
+    esketamine = next(s for s in topic.sections if s.value == "esketamine")
+    reply = answer_topic(topic, [("medication", "esketamine")], library)
+    assert reply.text.startswith(esketamine.text)
+    assert topic.summary not in reply.text
+
+
 def test_asking_about_both_forms_is_the_whole_comparison(library):
     topic = library.topic("ask_esketamine_vs_ketamine")
     both = [("medication", "esketamine"), ("medication", "ketamine")]

@@ -265,6 +265,18 @@ def test_a_crisis_message_gets_crisis_resources(stack: Stack, domain: dict[str, 
     assert "• Call or text 988" in mrkdwn(post)  # one message, its list as bullets
 
 
+def test_a_message_too_long_to_read_gets_a_shorter_please_reply(
+    stack: Stack, library: Library
+) -> None:
+    user, channel = "U0LONG", "D0LONG"
+    status, _ = deliver(stack, message_event(user, channel, "is ketamine safe? " * 400))
+    assert status == 200
+    post = stack.slack.wait_for(channel, has(library.message("message_too_long")))
+    assert "988" in post["text"]
+    time.sleep(1)
+    assert not any(has(library.message("sources_heading"))(p) for p in stack.slack.posts(channel))
+
+
 def test_forged_and_stale_requests_get_no_reply(stack: Stack, library: Library) -> None:
     forged = message_event("U0FORGED", "D0FORGED", "does ketamine cause nausea?")
     status, text = deliver(stack, forged, secret=secrets.token_hex(16))

@@ -14,6 +14,9 @@ Changes to Rasa's channel, and why:
   source lines become links, ``&``, ``<`` and ``>`` are escaped, and long texts are
   split under Slack's 3,000-character section limit. Rasa puts text with buttons in a
   ``plain_text`` section, where sources are not links.
+- A message over 5,000 characters is not read (as on the other channels,
+  :mod:`bot.channels.inbound`): the person is asked for a shorter question, with the
+  crisis line, instead of the server spending seconds on it.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.inbound import BadInput, check_text, refusal, region_of
+from bot.content import default_library
 
 logger = logging.getLogger(__name__)
 
@@ -232,11 +238,22 @@ class SlackInput(RasaSlackInput):
         sender_id: str | None,
         metadata: dict[str, Any] | None,
     ) -> HTTPResponse:
-        """Hand a signed, first-seen message to Rasa; acknowledge repeats without answering."""
+        """Hand a signed, first-seen message to Rasa; acknowledge repeats without answering.
+
+        A message too long to read gets a "shorter, please" reply instead.
+        """
         key = delivery_key(request_body(request))
         if key is not None and self._recent.seen_before(key):
             logger.info("Slack delivered a message again (retry or mention); not answering twice.")
             return response.text("", status=HTTPStatus.OK, headers={"X-Slack-No-Retry": "1"})
+        try:
+            check_text(text)
+        except BadInput as bad:
+            logger.info("Slack message not read: %s", bad.problem)
+            out = self.get_output_channel((metadata or {}).get("out_channel"))
+            reply = refusal(bad, region_of(metadata), default_library())
+            await out.send_text_message(sender_id or "", reply)
+            return response.text("", status=HTTPStatus.OK)
         result: HTTPResponse = await super().process_message(
             request, on_new_message, text, sender_id, metadata
         )
