@@ -271,7 +271,7 @@ def test_a_message_too_long_to_read_gets_a_shorter_please_reply(
     user, channel = "U0LONG", "D0LONG"
     status, _ = deliver(stack, message_event(user, channel, "is ketamine safe? " * 400))
     assert status == 200
-    post = stack.slack.wait_for(channel, has(library.message("message_too_long")))
+    post = stack.slack.wait_for(channel, has(library.regional_message("message_too_long", "us")[1]))
     assert "988" in post["text"]
     time.sleep(1)
     assert not any(has(library.message("sources_heading"))(p) for p in stack.slack.posts(channel))

@@ -97,6 +97,4 @@ def region_of(metadata: Any) -> str | None:
 
 def refusal(problem: BadInput, region: str | None, library: Library) -> str:
     """What to tell a person whose message was not read, in their region's words."""
-    texts = library.messages[problem.message_key]
-    chosen = str(region or "").lower()
-    return str(texts[chosen] if chosen in texts else texts["us"]).strip()
+    return library.regional_message(problem.message_key, region)[1].strip()
