@@ -40,3 +40,18 @@ def read_examples(paths: Iterable[Path]) -> list[tuple[str, str]]:
 def training_examples(root: Path = Path(".")) -> list[tuple[str, str]]:
     """The project's training examples (``data/nlu/*.yml``)."""
     return read_examples(sorted((root / "data" / "nlu").glob("*.yml")))
+
+
+# In the order they were written, so reports read from the oldest set to the newest.
+HELD_OUT_ORDER = ("", "fresh", "third", "fourth", "fifth", "sixth")
+
+
+def held_out_paths(root: Path = Path(".")) -> list[Path]:
+    """The held-out sets (``tests/nlu/heldout*.yml``), oldest first; unknown names last."""
+
+    def age(path: Path) -> tuple[int, str]:
+        suffix = path.stem.removeprefix("heldout").lstrip("_")
+        known = suffix in HELD_OUT_ORDER
+        return (HELD_OUT_ORDER.index(suffix) if known else len(HELD_OUT_ORDER), path.name)
+
+    return sorted((root / "tests" / "nlu").glob("heldout*.yml"), key=age)

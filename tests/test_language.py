@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.language import english_vocabulary, other_language
-from bot.nlu_data import read_examples, training_examples
+from bot.nlu_data import held_out_paths, read_examples, training_examples
 
 ROOT = Path(__file__).resolve().parents[1]
-HELD_OUT = sorted((ROOT / "tests" / "nlu").glob("heldout*.yml"))
+HELD_OUT = held_out_paths(ROOT)
 
 
 @pytest.fixture(scope="module")

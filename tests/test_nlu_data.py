@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.content import CONTRACT_INTENTS, DOMAIN_INTENTS
-from bot.nlu_data import normalise, plain_text, read_examples, training_examples
+from bot.nlu_data import held_out_paths, normalise, plain_text, read_examples, training_examples
 
 ROOT = Path(__file__).resolve().parents[1]
-HELD_OUT = sorted((ROOT / "tests" / "nlu").glob("heldout*.yml"))
+HELD_OUT = held_out_paths(ROOT)
 
 
 @pytest.mark.parametrize("path", HELD_OUT, ids=lambda p: p.name)
@@ -37,3 +37,12 @@ def test_annotations_are_removed_from_examples():
         plain_text('is [spravato]{"entity": "medication"} like [iv](route)')
         == "is spravato like iv"
     )
+
+
+def test_held_out_sets_are_listed_oldest_first(tmp_path):
+    folder = tmp_path / "tests" / "nlu"
+    folder.mkdir(parents=True)
+    for name in ["heldout_third.yml", "heldout_zeta.yml", "heldout.yml", "heldout_fresh.yml"]:
+        (folder / name).write_text("nlu: []\n")
+    names = [p.name for p in held_out_paths(tmp_path)]
+    assert names == ["heldout.yml", "heldout_fresh.yml", "heldout_third.yml", "heldout_zeta.yml"]

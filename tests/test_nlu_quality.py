@@ -12,12 +12,12 @@ import pytest
 import yaml
 
 from bot.content import CONTRACT_INTENTS
-from bot.nlu_data import read_examples
+from bot.nlu_data import held_out_paths, read_examples
 from bot.nlu_metrics import intent_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
-HELD_OUT = sorted((ROOT / "tests" / "nlu").glob("heldout*.yml"))
+HELD_OUT = held_out_paths(ROOT)
 
 pytestmark = pytest.mark.model
 

@@ -30,7 +30,7 @@ import joblib
 import yaml
 
 from bot.content import CONTRACT_INTENTS
-from bot.nlu_data import read_examples, training_examples
+from bot.nlu_data import held_out_paths, read_examples, training_examples
 from bot.nlu_metrics import intent_metrics
 from bot.text_classifier import predict_ranking, train_classifier
 
@@ -238,7 +238,7 @@ def main() -> None:
     work = args.out / "nlu-bench-models"
     work.mkdir(exist_ok=True)
 
-    sets = {p.name: read_examples([p]) for p in sorted(Path("tests/nlu").glob("heldout*.yml"))}
+    sets = {p.name: read_examples([p]) for p in held_out_paths()}
     two_part = yaml.safe_load(Path("tests/nlu/two_part.yml").read_text())["two_part"]
     project = yaml.safe_load(Path("config.yml").read_text())
     project.pop("policies", None)
