@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -56,6 +57,20 @@ def test_every_region_slot_value_has_a_crisis_variation(domain):
     variations = domain["responses"]["utter_crisis"]
     covered = {c["value"] for v in variations for c in v.get("condition", [])}
     assert set(regions) - {"us"} <= covered
+
+
+REGION_NUMBERS = [("us", ["988", "911"]), ("uk", ["999", "116 123"]), ("ca", ["988", "911"])]
+
+
+@pytest.mark.parametrize(
+    "response", ["utter_personal_advice", "utter_fallback", "utter_out_of_scope", "utter_goodbye"]
+)
+@pytest.mark.parametrize(("region", "numbers"), REGION_NUMBERS)
+def test_replies_where_missed_crisis_messages_land_give_the_crisis_line(
+    domain, response, region, numbers
+):
+    text = choose_variation(domain["responses"][response], {"region": region})["text"]
+    assert all(number in text for number in numbers)
 
 
 def test_guard_records_what_the_classifier_had_said():
