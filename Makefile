@@ -24,8 +24,8 @@ WEB_ORIGINS ?= http://127.0.0.1:$(WEB_PORT),http://localhost:$(WEB_PORT)
 WIDGET := bot/web/node_modules/rasa-webchat/lib/index.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard bot/nlu/*.py) bot/safety.py bot/questions.py bot/text_classifier.py \
-	bot/embedding_classifier.py bot/sentence_encoder.py bot/language.py \
-	bot/content/crisis_lexicon.yml
+	bot/embedding_classifier.py bot/sentence_encoder.py bot/language.py bot/retrieval.py \
+	bot/content/crisis_lexicon.yml $(wildcard bot/content/answers/*.yml)
 
 .PHONY: help install train chat run api-check shell actions test lint validate bench-nlu content-report \
 	gap-report forget purge audit lock clean web web-install test-web test-install

@@ -8,14 +8,65 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import Reply, answer_more, answer_topics, more_exhausted, no_topic
-from bot.content import default_library, requested_region
+from bot.answer_selection import NOT_UNDERSTOOD, OUT_OF_SCOPE, PERSONAL, Choice, choose
+from bot.answers import (
+    Reply,
+    answer_more,
+    answer_topics,
+    answer_units,
+    more_exhausted,
+    no_good_answer,
+    no_more_related,
+    no_topic,
+)
+from bot.content import Library, default_library, requested_region
+from bot.nlu.answer_retriever import ANSWERS_KEY, PARTS_KEY
+from bot.retrieval import candidates_from
+
+# The Rasa response for each way of declining, when no answer unit fits.
+DECLINE_RESPONSES = {
+    PERSONAL: "utter_personal_advice",
+    OUT_OF_SCOPE: "utter_out_of_scope",
+    NOT_UNDERSTOOD: "utter_fallback",
+}
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     """Send a composed reply, with its buttons, through the dispatcher."""
     buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
     dispatcher.utter_message(text=reply.text, buttons=buttons)
+
+
+def asked_unit(tracker: Tracker) -> str | None:
+    """The unit a button asked for (``/ask_x{"unit": "id"}``), if any."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "unit":
+            return str(entity.get("value"))
+    return None
+
+
+def choice_for(tracker: Tracker, library: Library) -> Choice:
+    """What to answer for the latest message, from its parse data."""
+    message = tracker.latest_message
+    intent = (message.get("intent") or {}).get("name") or ""
+    ranking = {r["name"]: float(r["confidence"]) for r in message.get("intent_ranking") or []}
+    return choose(
+        intent,
+        ranking,
+        candidates_from(message.get(ANSWERS_KEY)),
+        [candidates_from(part) for part in message.get(PARTS_KEY) or []],
+        {unit.id: unit.topic for unit in library.units.values()},
+    )
+
+
+def unit_events(tracker: Tracker, unit_ids: list[str]) -> list[EventType]:
+    """Remember the units given, for "tell me more"."""
+    shown = list(tracker.get_slot("shown_units") or [])
+    return [
+        SlotSet("last_unit", unit_ids[-1]),
+        SlotSet("shown_units", shown + [u for u in unit_ids if u not in shown]),
+        SlotSet("last_topic", None),
+    ]
 
 
 def asked_entities(tracker: Tracker) -> list[tuple[str, str]]:
@@ -32,25 +83,53 @@ def asked_intents(tracker: Tracker) -> list[str]:
     return [(tracker.latest_message.get("intent") or {}).get("name") or ""]
 
 
-class ActionAnswerTopic(Action):
-    """Answer a knowledge intent (or each part of a two-part question) from curated topics."""
+class ActionAnswerQuestion(Action):
+    """Answer the question asked: the closest answer unit, a topic summary, or an honest miss."""
 
     def name(self) -> str:
         """Action name used in domain.yml and the rules."""
-        return "action_answer_topic"
+        return "action_answer_question"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Send the answers and remember the last topic for "tell me more"."""
+        """Send the answers and remember what was given for "tell me more"."""
         library = default_library()
+        unit = asked_unit(tracker)
+        if unit is not None and library.unit(unit) is not None:
+            for reply in answer_units([unit], library):
+                send(dispatcher, reply)
+            return unit_events(tracker, [unit])
+        text = str(tracker.latest_message.get("text") or "")
+        if text.startswith("/"):
+            return self._topic_summary(dispatcher, tracker, library)
+        choice = choice_for(tracker, library)
+        if choice.units:
+            for reply in answer_units(list(choice.units), library, choice.personal):
+                send(dispatcher, reply)
+            return unit_events(tracker, list(choice.units))
+        if choice.kind in DECLINE_RESPONSES:
+            dispatcher.utter_message(response=DECLINE_RESPONSES[choice.kind])
+        else:
+            send(dispatcher, no_good_answer(choice.suggestions, tracker.get_slot("region"), library))
+        return [SlotSet("last_unit", None), SlotSet("last_topic", None)]
+
+    @staticmethod
+    def _topic_summary(
+        dispatcher: CollectingDispatcher, tracker: Tracker, library: Library
+    ) -> list[EventType]:
+        """A topic button (``/ask_side_effects``): the topic's summary, as before units."""
         topics = [t for t in map(library.topic, asked_intents(tracker)) if t is not None]
         if not topics:
             dispatcher.utter_message(response="utter_default")
             return []
         for reply in answer_topics(topics, asked_entities(tracker), library):
             send(dispatcher, reply)
-        return [SlotSet("last_topic", topics[-1].intent), SlotSet("more_given", False)]
+        return [
+            SlotSet("last_topic", topics[-1].intent),
+            SlotSet("more_given", False),
+            SlotSet("last_unit", None),
+        ]
 
 
 class ActionTellMore(Action):
@@ -63,8 +142,18 @@ class ActionTellMore(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Send the "tell me more" layer once, then suggest other topics."""
+        """The next related unit not shown yet; for a topic, its deeper layer once."""
         library = default_library()
+        last_unit = library.unit(tracker.get_slot("last_unit") or "")
+        if last_unit is not None:
+            shown = set(tracker.get_slot("shown_units") or [])
+            unshown = [u for u in last_unit.related if u not in shown]
+            if unshown:
+                for reply in answer_units(unshown[:1], library):
+                    send(dispatcher, reply)
+                return unit_events(tracker, unshown[:1])
+            send(dispatcher, no_more_related(library))
+            return []
         topic = library.topic(tracker.get_slot("last_topic") or "")
         if topic is None:
             send(dispatcher, no_topic(library))

@@ -1,4 +1,4 @@
-"""Answer composition: turn a topic and the entities asked about into a reply.
+"""Answer composition: turn an answer unit, or a topic and its entities, into a reply.
 
 Pure functions over :mod:`bot.content`; channels and actions only render the
 :class:`Reply` they get back.
@@ -6,12 +6,15 @@ Pure functions over :mod:`bot.content`; channels and actions only render the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.content import Library, Source, Topic
+from bot.content import AnswerUnit, Library, Source, Topic
 
 MORE_PAYLOAD = "/ask_more"
+SHOWN_SOURCES = 2
+RELATED_BUTTONS = 3
 
 
 @dataclass(frozen=True)
@@ -24,40 +27,92 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """One bot message: the text a person reads (sources included) and its buttons."""
+    """One bot message: the text a person reads, its buttons and the sources it names."""
 
     text: str
     buttons: tuple[Button, ...] = ()
+    sources: tuple[Source, ...] = ()
 
 
-def format_sources(heading: str, sources: Sequence[Source]) -> str:
-    """The closing lines that say where an answer comes from, one source a line."""
-    lines = [heading] + [f"- {s.publisher}: {s.title} ({s.url})" for s in sources]
-    return "\n".join(lines)
+def sources_line(heading: str, sources: Sequence[Source]) -> str:
+    """One closing line naming where an answer comes from, as Markdown links.
+
+    The web page shows them as links, Slack as mrkdwn links, and REST sends them as
+    data too (:mod:`bot.channels.rest`).
+    """
+    return f"{heading} " + ", ".join(f"[{s.title}]({s.url})" for s in sources)
+
+
+MARKDOWN_LINK = re.compile(r"\[(?P<title>[^\]]+)\]\((?P<url>https://[^)\s]+)\)")
+
+
+def sources_in(text: str, heading: str) -> list[dict[str, str]]:
+    """The sources named by a reply's sources line, as ``{"title", "url"}`` mappings."""
+    for line in reversed(text.splitlines()):
+        if line.startswith(f"{heading} "):
+            return [{"title": m["title"], "url": m["url"]} for m in MARKDOWN_LINK.finditer(line)]
+    return []
+
+
+def unit_payload(unit: AnswerUnit) -> str:
+    """The button payload that asks for one unit: its topic's intent with the unit id."""
+    return f'/{unit.topic}{{"unit": "{unit.id}"}}'
+
+
+def unit_buttons(unit_ids: Sequence[str], library: Library) -> tuple[Button, ...]:
+    """A button per unit, titled with the question it answers."""
+    units = (library.unit(u) for u in unit_ids)
+    return tuple(Button(u.question, unit_payload(u)) for u in units if u is not None)
+
+
+def answer_unit(unit: AnswerUnit, library: Library, personal: bool = False) -> Reply:
+    """The unit's answer, the provider line when the question is personal, one sources line.
+
+    The buttons offer the related questions; "tell me more" gives the first of them.
+    """
+    parts = [unit.answer]
+    if personal or unit.personal_decision:
+        parts.append(library.message("provider_line"))
+    shown = unit.sources[:SHOWN_SOURCES]
+    parts.append(sources_line(library.message("sources_heading"), shown))
+    buttons = unit_buttons(unit.related[:RELATED_BUTTONS], library)
+    return Reply("\n\n".join(parts), buttons, shown)
+
+
+def answer_units(unit_ids: Sequence[str], library: Library, personal: bool = False) -> list[Reply]:
+    """One reply per unit asked about (a message may ask several); only the last keeps buttons."""
+    replies = [answer_unit(u, library, personal) for u in map(library.unit, unit_ids) if u]
+    return [Reply(r.text, (), r.sources) for r in replies[:-1]] + replies[-1:]
+
+
+def no_good_answer(suggestions: Sequence[str], region: str | None, library: Library) -> Reply:
+    """The honest "I don't have a good answer", the care-team and crisis lines, and close questions."""
+    _, text = library.regional_message("no_good_answer", region)
+    if suggestions:
+        text = f"{text}\n\n{library.message('closest_offer')}"
+    return Reply(text, unit_buttons(suggestions, library))
 
 
 def _follow_up_buttons(topic: Topic) -> tuple[Button, ...]:
     return tuple(Button(f.title, f"/{f.intent}") for f in topic.follow_ups)
 
 
-def _close(body: str, topic: Topic, library: Library) -> str:
+def _close(body: str, topic: Topic, library: Library) -> Reply:
     parts = [body]
     if topic.personal_decision:
         parts.append(library.message("provider_line"))
-    parts.append(format_sources(library.message("sources_heading"), topic.sources))
-    return "\n\n".join(parts)
+    shown = topic.sources[:SHOWN_SOURCES]
+    parts.append(sources_line(library.message("sources_heading"), shown))
+    return Reply("\n\n".join(parts), _follow_up_buttons(topic), shown)
 
 
 def answer_topic(topic: Topic, entities: Sequence[tuple[str, str]], library: Library) -> Reply:
     """The short answer, or the sections for the entities asked about, then sources."""
     sections = topic.sections_for(entities)
     body = "\n\n".join(s.text for s in sections) if sections else topic.summary
-    body = f"{body}\n\n{library.message('more_offer')}"
-    buttons = (
-        Button(library.message("more_button"), MORE_PAYLOAD),
-        *_follow_up_buttons(topic),
-    )
-    return Reply(_close(body, topic, library), buttons)
+    reply = _close(body, topic, library)
+    more = Button(library.message("more_button"), MORE_PAYLOAD)
+    return Reply(reply.text, (more, *reply.buttons), reply.sources)
 
 
 def answer_topics(
@@ -68,12 +123,12 @@ def answer_topics(
     "Tell me more" then continues the last topic, which is the one remembered.
     """
     replies = [answer_topic(topic, entities, library) for topic in topics]
-    return [Reply(r.text) for r in replies[:-1]] + replies[-1:]
+    return [Reply(r.text, (), r.sources) for r in replies[:-1]] + replies[-1:]
 
 
 def answer_more(topic: Topic, library: Library) -> Reply:
     """The deeper "tell me more" layer of a topic, then sources."""
-    return Reply(_close(topic.more, topic, library), _follow_up_buttons(topic))
+    return _close(topic.more, topic, library)
 
 
 def more_exhausted(topic: Topic, library: Library) -> Reply:
@@ -82,8 +137,16 @@ def more_exhausted(topic: Topic, library: Library) -> Reply:
     return Reply(text, _follow_up_buttons(topic))
 
 
+def _starter_buttons(library: Library) -> tuple[Button, ...]:
+    starters = (library.topics[i] for i in library.messages["starter_topics"])
+    return tuple(Button(t.title, f"/{t.intent}") for t in starters)
+
+
 def no_topic(library: Library) -> Reply:
     """What to say to "tell me more" before any topic came up."""
-    starters = (library.topics[i] for i in library.messages["starter_topics"])
-    buttons = tuple(Button(t.title, f"/{t.intent}") for t in starters)
-    return Reply(library.message("no_topic"), buttons)
+    return Reply(library.message("no_topic"), _starter_buttons(library))
+
+
+def no_more_related(library: Library) -> Reply:
+    """What to say to "tell me more" once every related question was answered."""
+    return Reply(library.message("no_more_related"), _starter_buttons(library))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -123,15 +123,41 @@ def requested_region(session_metadata: Mapping[str, Any] | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class AnswerUnit:
+    """The answer to one question patients ask, under one knowledge topic."""
+
+    id: str
+    topic: str
+    question: str
+    examples: tuple[str, ...]
+    answer: str
+    sources: tuple[Source, ...]
+    last_reviewed: dt.date
+    reviewed_by: str
+    personal_decision: bool
+    related: tuple[str, ...]
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The wordings retrieval matches a question against: the question and its examples."""
+        return (self.question, *self.examples)
+
+
+@dataclass(frozen=True)
 class Library:
-    """All topics plus the fixed messages that frame every answer."""
+    """All topics and answer units, plus the fixed messages that frame every answer."""
 
     topics: Mapping[str, Topic]
     messages: Mapping[str, Any]
+    units: Mapping[str, AnswerUnit] = field(default_factory=dict)
 
     def topic(self, intent: str) -> Topic | None:
         """The topic answering ``intent``, or None when there is none."""
         return self.topics.get(intent)
+
+    def unit(self, unit_id: str) -> AnswerUnit | None:
+        """The answer unit with this id, or None when there is none."""
+        return self.units.get(unit_id)
 
     def message(self, key: str) -> str:
         """A fixed message text by key (see ``messages.yml``)."""
@@ -153,15 +179,17 @@ def _require(data: Mapping[str, Any], key: str, where: str) -> Any:
     return value
 
 
-def _parse_topic(data: Any, where: str) -> Topic:
-    if not isinstance(data, Mapping):
-        raise ContentError(f"{where}: expected a mapping at the top level")
+def _review_date(data: Mapping[str, Any], where: str) -> dt.date:
     reviewed = _require(data, "last_reviewed", where)
-    if not isinstance(reviewed, dt.date):
-        try:
-            reviewed = dt.date.fromisoformat(str(reviewed))
-        except ValueError as exc:
-            raise ContentError(f"{where}: last_reviewed must be a YYYY-MM-DD date") from exc
+    if isinstance(reviewed, dt.date):
+        return reviewed
+    try:
+        return dt.date.fromisoformat(str(reviewed))
+    except ValueError as exc:
+        raise ContentError(f"{where}: last_reviewed must be a YYYY-MM-DD date") from exc
+
+
+def _sources(data: Mapping[str, Any], where: str) -> tuple[Source, ...]:
     sources = []
     for i, raw in enumerate(_require(data, "sources", where)):
         spot = f"{where}: sources[{i}]"
@@ -171,6 +199,14 @@ def _parse_topic(data: Any, where: str) -> Topic:
         sources.append(
             Source(str(_require(raw, "publisher", spot)), str(_require(raw, "title", spot)), url)
         )
+    return tuple(sources)
+
+
+def _parse_topic(data: Any, where: str) -> Topic:
+    if not isinstance(data, Mapping):
+        raise ContentError(f"{where}: expected a mapping at the top level")
+    reviewed = _review_date(data, where)
+    sources = _sources(data, where)
     sections = []
     for i, raw in enumerate(data.get("sections") or []):
         spot = f"{where}: sections[{i}]"
@@ -193,11 +229,64 @@ def _parse_topic(data: Any, where: str) -> Topic:
         more=str(_require(data, "more", where)).strip(),
         sections=tuple(sections),
         follow_ups=follow_ups,
-        sources=tuple(sources),
+        sources=sources,
         last_reviewed=reviewed,
         reviewed_by=str(_require(data, "reviewed_by", where)),
         personal_decision=bool(data.get("personal_decision", False)),
     )
+
+
+MAX_UNIT_EXAMPLES = 5
+MAX_UNIT_SOURCES = 2
+
+
+def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
+    if not isinstance(data, Mapping):
+        raise ContentError(f"{where}: expected a mapping at the top level")
+    topic = str(_require(data, "topic", where))
+    if topic not in KNOWLEDGE_INTENTS:
+        raise ContentError(f"{where}: topic '{topic}' is not a knowledge intent")
+    units = []
+    for i, raw in enumerate(_require(data, "units", where)):
+        if not isinstance(raw, Mapping):
+            raise ContentError(f"{where}: units[{i}] must be a mapping")
+        unit_id = str(_require(raw, "id", f"{where}: units[{i}]"))
+        spot = f"{where}: {unit_id}"
+        examples = tuple(str(e).strip() for e in _require(raw, "examples", spot))
+        if not 2 <= len(examples) <= MAX_UNIT_EXAMPLES:
+            raise ContentError(f"{spot}: needs 2 to {MAX_UNIT_EXAMPLES} examples")
+        sources = _sources(raw, spot)
+        if len(sources) > MAX_UNIT_SOURCES:
+            raise ContentError(f"{spot}: at most {MAX_UNIT_SOURCES} sources")
+        units.append(
+            AnswerUnit(
+                id=unit_id,
+                topic=topic,
+                question=str(_require(raw, "question", spot)).strip(),
+                examples=examples,
+                answer=" ".join(str(_require(raw, "answer", spot)).split()),
+                sources=sources,
+                last_reviewed=_review_date(raw, spot),
+                reviewed_by=str(_require(raw, "reviewed_by", spot)),
+                personal_decision=bool(raw.get("personal_decision", False)),
+                related=tuple(str(r) for r in raw.get("related") or []),
+            )
+        )
+    return units
+
+
+def _load_units(folder: Path) -> dict[str, AnswerUnit]:
+    units: dict[str, AnswerUnit] = {}
+    for path in sorted(folder.glob("*.yml")):
+        for unit in _parse_units(_read_yaml(path), path.name):
+            if unit.id in units:
+                raise ContentError(f"{path.name}: unit id '{unit.id}' is used twice")
+            units[unit.id] = unit
+    for unit in units.values():
+        unknown = [r for r in unit.related if r not in units or r == unit.id]
+        if unknown:
+            raise ContentError(f"{unit.id}: related ids not found: {', '.join(unknown)}")
+    return units
 
 
 def _read_yaml(path: Path) -> Any:
@@ -209,7 +298,7 @@ def _read_yaml(path: Path) -> Any:
 
 
 def load_library(folder: Path = CONTENT_DIR) -> Library:
-    """Load and check every topic and the fixed messages under ``folder``."""
+    """Load and check every topic, answer unit and fixed message under ``folder``."""
     topics: dict[str, Topic] = {}
     for path in sorted((folder / "topics").glob("*.yml")):
         topic = _parse_topic(_read_yaml(path), path.name)
@@ -229,7 +318,7 @@ def load_library(folder: Path = CONTENT_DIR) -> Library:
     messages = _read_yaml(folder / "messages.yml")
     if not isinstance(messages, Mapping):
         raise ContentError("messages.yml: expected a mapping")
-    return Library(topics=topics, messages=messages)
+    return Library(topics=topics, messages=messages, units=_load_units(folder / "answers"))
 
 
 @lru_cache(maxsize=1)

@@ -21,8 +21,8 @@ from typing import Any
 import textstat
 import yaml
 
-from bot.answers import answer_more, answer_topic
-from bot.content import CONTENT_DIR, KNOWLEDGE_INTENTS, ContentError, Library, Topic
+from bot.answers import answer_more, answer_topic, answer_unit
+from bot.content import CONTENT_DIR, KNOWLEDGE_INTENTS, ContentError, Library, Source, Topic
 from bot.nlu_annotations import Mention
 from bot.patient_texts import PROSE, PatientText
 
@@ -48,6 +48,7 @@ class Policy:
     min_reading_ease: float
     max_review_age_months: int
     personal_decision_required: tuple[str, ...]
+    max_answer_words: int
     publishers: Mapping[str, str]
     reviewer_roles: frozenset[str]
     forbidden: tuple[ForbiddenPattern, ...]
@@ -104,6 +105,7 @@ def load_policy(folder: Path = CONTENT_DIR) -> Policy:
         min_reading_ease=float(gates["readability"]["min_reading_ease"]),
         max_review_age_months=int(gates["review"]["max_age_months"]),
         personal_decision_required=tuple(gates["personal_decision_required"]),
+        max_answer_words=int(gates["units"]["max_answer_words"]),
         publishers=_publishers(_read(folder / "publishers.yml")),
         reviewer_roles=frozenset(_read(folder / "reviewer_roles.yml")["roles"]),
         forbidden=_forbidden(_read(folder / "forbidden_patterns.yml")),
@@ -144,14 +146,37 @@ def readability_failures(texts: Iterable[PatientText], policy: Policy) -> list[s
 # ---------- sources ----------
 
 
+@dataclass(frozen=True)
+class Reviewed:
+    """A topic or an answer unit: what it cites, and who checked it when."""
+
+    name: str
+    sources: tuple[Source, ...]
+    last_reviewed: dt.date
+    reviewed_by: str
+
+
+def reviewed_items(library: Library) -> list[Reviewed]:
+    """Every topic and answer unit, named by file (and unit id)."""
+    items = [
+        Reviewed(f"{t.intent}.yml", t.sources, t.last_reviewed, t.reviewed_by)
+        for t in library.topics.values()
+    ]
+    items += [
+        Reviewed(f"answers/{u.topic}.yml {u.id}", u.sources, u.last_reviewed, u.reviewed_by)
+        for u in library.units.values()
+    ]
+    return items
+
+
 def source_failures(library: Library, publishers: Mapping[str, str]) -> list[str]:
-    """Topics without a complete https source, or citing a publisher not on the list."""
+    """Topics and units without a complete https source, or citing an unlisted publisher."""
     failures = []
-    for topic in library.topics.values():
-        if not topic.sources:
-            failures.append(f"{topic.intent}.yml: cites no source")
-        for i, source in enumerate(topic.sources):
-            where = f"{topic.intent}.yml sources[{i}]"
+    for item in reviewed_items(library):
+        if not item.sources:
+            failures.append(f"{item.name}: cites no source")
+        for i, source in enumerate(item.sources):
+            where = f"{item.name} sources[{i}]"
             if not (source.publisher and source.title and source.url):
                 failures.append(f"{where}: needs publisher, title and url")
             if not source.url.startswith("https://"):
@@ -172,33 +197,33 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last_day))
 
 
-def review_age_days(topic: Topic, today: dt.date) -> int:
-    """How many days ago the topic was last reviewed."""
-    return (today - topic.last_reviewed).days
+def review_age_days(item: Topic | Reviewed, today: dt.date) -> int:
+    """How many days ago the topic or unit was last reviewed."""
+    return (today - item.last_reviewed).days
 
 
 def review_failures(
     library: Library, roles: Iterable[str], today: dt.date, max_age_months: int
 ) -> list[str]:
-    """Topics reviewed too long ago, dated in the future, or signed by an unlisted role."""
+    """Topics and units reviewed too long ago, dated in the future, or signed by an unlisted role."""
     allowed = set(roles)
     oldest = months_before(today, max_age_months)
     failures = []
-    for topic in library.topics.values():
-        name = f"{topic.intent}.yml"
-        if topic.reviewed_by not in allowed:
+    for item in reviewed_items(library):
+        name = item.name
+        if item.reviewed_by not in allowed:
             failures.append(
-                f"{name} reviewed_by: {topic.reviewed_by!r} is not a role in reviewer_roles.yml "
+                f"{name} reviewed_by: {item.reviewed_by!r} is not a role in reviewer_roles.yml "
                 "(use a role, never a person's name)"
             )
-        if topic.last_reviewed < oldest:
+        if item.last_reviewed < oldest:
             failures.append(
-                f"{name} last_reviewed: {topic.last_reviewed} is "
-                f"{review_age_days(topic, today)} days old, more than {max_age_months} months "
+                f"{name} last_reviewed: {item.last_reviewed} is "
+                f"{review_age_days(item, today)} days old, more than {max_age_months} months "
                 f"before {today}; check it against its sources and update the date"
             )
-        elif topic.last_reviewed > today:
-            failures.append(f"{name} last_reviewed: {topic.last_reviewed} is after {today}")
+        elif item.last_reviewed > today:
+            failures.append(f"{name} last_reviewed: {item.last_reviewed} is after {today}")
     return failures
 
 
@@ -249,6 +274,20 @@ def provider_line_failures(library: Library) -> list[str]:
             for field, text in answers.items()
             if line not in text
         ]
+    return failures
+
+
+def unit_failures(library: Library, max_words: int) -> list[str]:
+    """Answer units whose answer is too long, or whose composed reply lacks the provider line."""
+    line = library.message("provider_line").strip()
+    failures = []
+    for unit in library.units.values():
+        name = f"answers/{unit.topic}.yml {unit.id}"
+        words = len(unit.answer.split())
+        if words > max_words:
+            failures.append(f"{name} answer: {words} words, more than {max_words}")
+        if unit.personal_decision and line not in answer_unit(unit, library).text:
+            failures.append(f"{name}: the answer lacks the provider line")
     return failures
 
 
@@ -329,6 +368,7 @@ def run_gates(
             library, policy.personal_decision_required
         ),
         "provider line": provider_line_failures(library),
+        "answer units": unit_failures(library, policy.max_answer_words),
         "topic coverage": topic_coverage_failures(library),
         "entity coverage": entity_coverage_failures(library, mentions),
         "reachable sections": unreachable_section_failures(library, mentions),

@@ -27,5 +27,5 @@ def embedding_ranking(
     model: LogisticRegression, encoder: SentenceEncoder, text: str
 ) -> dict[str, float]:
     """Probability of each intent for ``text``."""
-    probabilities = model.predict_proba(encoder.encode([text]))[0]
+    probabilities = model.predict_proba(encoder.encode_one(text)[None, :])[0]
     return {str(k): float(p) for k, p in zip(model.classes_, probabilities, strict=True)}

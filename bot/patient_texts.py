@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.answers import more_exhausted
-from bot.content import Library, Topic
+from bot.content import AnswerUnit, Library, Topic
 
 PROSE = "prose"
 LABEL = "label"
@@ -48,6 +48,15 @@ def topic_texts(topic: Topic, library: Library) -> list[PatientText]:
         for i, f in enumerate(topic.follow_ups)
     ]
     return texts
+
+
+def unit_texts(unit: AnswerUnit) -> list[PatientText]:
+    """The texts of one answer unit: its answer, and its question (a button title)."""
+    name = f"answers/{unit.topic}.yml {unit.id}"
+    return [
+        PatientText(f"{name} answer", unit.answer),
+        PatientText(f"{name} question", unit.question, LABEL),
+    ]
 
 
 def message_texts(messages: Mapping[str, Any]) -> list[PatientText]:
@@ -90,8 +99,10 @@ def domain_texts(domain: Mapping[str, Any]) -> list[PatientText]:
 
 
 def iter_patient_texts(library: Library, domain: Mapping[str, Any]) -> Iterator[PatientText]:
-    """All patient-visible texts: topics, then ``messages.yml``, then ``domain.yml``."""
+    """All patient-visible texts: topics, answer units, ``messages.yml``, ``domain.yml``."""
     for topic in library.topics.values():
         yield from topic_texts(topic, library)
+    for unit in library.units.values():
+        yield from unit_texts(unit)
     yield from message_texts(library.messages)
     yield from domain_texts(domain)

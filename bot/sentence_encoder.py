@@ -13,6 +13,7 @@ sentence-transformers' published example similarities to 4 decimals
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from threadpoolctl import ThreadpoolController
 from tokenizers import Tokenizer
 
 MAX_TOKENS = 256
+_RECENT = 16
 _LINEAR = ("query.weight", "key.weight", "value.weight", "dense.weight")
 
 
@@ -76,6 +78,21 @@ class SentenceEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """The embedding of one text; the last few are remembered.
+
+        Two components of one parse (the intent classifier and the answer retriever)
+        embed the same message, and the forward pass is most of a parse's time.
+        """
+        vector = self._recent.get(text)
+        if vector is None:
+            vector = self.encode([text])[0]
+            self._recent[text] = vector
+            if len(self._recent) > _RECENT:
+                self._recent.popitem(last=False)
+        return vector
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """One row per text: the sentence embedding, L2-normalised."""

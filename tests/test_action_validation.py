@@ -33,7 +33,7 @@ INVALID: list[dict[str, Any]] = [
 
 @pytest.fixture
 def action() -> RemoteAction:
-    return RemoteAction("action_answer_topic", EndpointConfig("http://127.0.0.1:1/webhook"))
+    return RemoteAction("action_answer_question", EndpointConfig("http://127.0.0.1:1/webhook"))
 
 
 def outcome(action: RemoteAction, response: dict[str, Any]) -> str:

@@ -44,7 +44,7 @@ def _tracker(sender: str) -> DialogueStateTracker:
         parse_data = {"text": text, "intent": intent, "entities": []}
         events += [
             UserUttered(text, intent, [], parse_data, timestamp=at),
-            ActionExecuted("action_answer_topic", timestamp=at + 1),
+            ActionExecuted("action_answer_question", timestamp=at + 1),
             BotUttered(f"an answer to: {text}", timestamp=at + 2),
             ActionExecuted("action_listen", timestamp=at + 3),
         ]

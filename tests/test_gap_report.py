@@ -51,7 +51,7 @@ def _tracker(sender: str) -> DialogueStateTracker:
         parse_data = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
         events += [
             UserUttered(text, parse_data["intent"], [], parse_data, timestamp=at),
-            ActionExecuted("action_answer_topic", timestamp=at + 1),
+            ActionExecuted("action_answer_question", timestamp=at + 1),
             BotUttered("an answer", timestamp=at + 2),
             ActionExecuted("action_listen", timestamp=at + 3),
         ]

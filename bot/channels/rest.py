@@ -14,6 +14,8 @@ Rasa's ``RestInput``. The changes, each found by ``tests/test_bad_input.py``:
   lone surrogates. Rasa's channel answered 200 with an empty list for a missing or
   non-string message, after logging a traceback with the message text in it.
 - ``metadata`` must be an object and ``input_channel`` a string, when given.
+- A reply that names sources also carries them as data, ``custom: {"sources":
+  [{"title", "url"}]}``, beside the text.
 - Every error is a short JSON body, ``{"error": "..."}``. When the assistant
   itself fails, the answer is a 500 (Rasa's says 200 with whatever was collected),
   and the log names the failure without the message text (health information).
@@ -33,7 +35,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from bot.answers import sources_in
 from bot.channels.inbound import BadInput, check_metadata, check_sender, check_text
+from bot.content import default_library
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +58,17 @@ def read_body(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadInput('the body must be a JSON object: {"sender": "...", "message": "..."}')
     return body
+
+
+class SourcedCollector(CollectingOutputChannel):
+    """Rasa's collector that also gives an answer's sources as data: ``custom.sources``."""
+
+    async def _persist_message(self, message: dict[str, Any]) -> None:
+        heading = default_library().message("sources_heading")
+        sources = sources_in(message.get("text") or "", heading)
+        if sources and not message.get("custom"):
+            message["custom"] = {"sources": sources}
+        await super()._persist_message(message)
 
 
 class CheckedRestInput(RestInput):
@@ -90,7 +105,7 @@ class CheckedRestInput(RestInput):
                     self.stream_response(on_new_message, text, sender, channel, metadata),
                     content_type="text/event-stream",
                 )
-            collector = CollectingOutputChannel()
+            collector = SourcedCollector()
             message = UserMessage(text, collector, sender, input_channel=channel, metadata=metadata)
             try:
                 await on_new_message(message)

@@ -10,8 +10,8 @@ Changes to Rasa's channel, and why:
   Slack also sends both an ``app_mention`` and a ``message`` event for a mention in a
   channel the bot reads. Both carry the message's channel and ``ts``, so that pair
   (or the ``event_id``) keys a short-lived memory of what was already answered.
-- Replies are Block Kit sections in Slack's mrkdwn: "- Publisher: Title (https://...)"
-  source lines become links, ``&``, ``<`` and ``>`` are escaped, and long texts are
+- Replies are Block Kit sections in Slack's mrkdwn: Markdown links
+  ``[Title](https://...)`` (the sources line) become Slack links, ``&``, ``<`` and ``>`` are escaped, and long texts are
   split under Slack's 3,000-character section limit. Rasa puts text with buttons in a
   ``plain_text`` section, where sources are not links.
 - A message over 5,000 characters is not read (as on the other channels,
@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
@@ -39,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.answers import MARKDOWN_LINK
 from bot.channels.inbound import BadInput, check_text, refusal, region_of
 from bot.content import default_library
 
@@ -47,7 +47,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
 SECTION_LIMIT = 3000  # characters of text in one Block Kit section
 FALLBACK_LIMIT = 3000  # characters of the notification text we send
-SOURCE_LINE = re.compile(r"^- (?P<label>.+?) \((?P<url>https?://\S+)\)$")
 
 
 def api_url() -> str:
@@ -61,17 +60,20 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _links(line: str) -> str:
+    """A line escaped for mrkdwn, its Markdown links ``[title](url)`` as Slack links."""
+    out, end = [], 0
+    for link in MARKDOWN_LINK.finditer(line):
+        out += [escape(line[end : link.start()]), f"<{link['url']}|{escape(link['title'])}>"]
+        end = link.end()
+    return "".join(out) + escape(line[end:])
+
+
 def to_mrkdwn(text: str) -> str:
-    """Bot text as Slack mrkdwn: source lines as links, "- " lists as bullets."""
+    """Bot text as Slack mrkdwn: Markdown links as links, "- " lists as bullets."""
     lines = []
     for line in text.strip().splitlines():
-        source = SOURCE_LINE.match(line)
-        if source:
-            lines.append(f"• <{source['url']}|{escape(source['label'])}>")
-        elif line.startswith("- "):
-            lines.append("• " + escape(line[2:]))
-        else:
-            lines.append(escape(line))
+        lines.append("• " + _links(line[2:]) if line.startswith("- ") else _links(line))
     return "\n".join(lines)
 
 

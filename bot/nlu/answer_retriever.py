@@ -1,0 +1,125 @@
+"""Rasa NLU component: rank the answer units for each message.
+
+It indexes the answer units of ``bot/content/answers/`` when the model is trained
+(:class:`bot.retrieval.UnitIndex`) and adds to the parse data, for every message,
+``answers``: the closest units with their scores, and, when the message asks
+several questions, ``answer_parts``: the closest units for each. The answer action
+chooses among them (:mod:`bot.answer_selection`). Ranking happens here, beside the
+classifier that already embeds the message, so the embedding is computed once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+import joblib
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.content import CONTENT_DIR, default_library
+from bot.questions import split_questions
+from bot.retrieval import UnitIndex
+from bot.sentence_encoder import default_encoder
+
+ANSWERS_KEY = "answers"
+PARTS_KEY = "answer_parts"
+_FILE = "unit_index.joblib"
+MAX_PARTS = 3
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class AnswerRetriever(GraphComponent):
+    """Adds the closest answer units to the parse data."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """``dense_weight``: the embedding's share of a unit's score; ``limit``: units kept."""
+        return {"dense_weight": 0.6, "limit": 10}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        index: UnitIndex | None = None,
+    ) -> None:
+        """Hold the config, where to persist, and the index if trained."""
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._index = index
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The answer files' contents: an edited unit retrains the index, not the cached one."""
+        digest = hashlib.sha256()
+        for path in sorted((CONTENT_DIR / "answers").glob("*.yml")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> AnswerRetriever:
+        """An untrained component."""
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> AnswerRetriever:
+        """The component with the index built when the model was trained."""
+        index = None
+        try:
+            with model_storage.read_from(resource) as folder:
+                index = joblib.load(folder / _FILE)
+        except (ValueError, FileNotFoundError):
+            logger.warning("AnswerRetriever has no index; messages get no answer units")
+        return cls(config, model_storage, resource, index)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Index the answer units of the project's content and persist the index."""
+        self._index = UnitIndex.build(default_library().units.values(), default_encoder())
+        with self._storage.write_to(self._resource) as folder:
+            joblib.dump(self._index, folder / _FILE)
+        return self._resource
+
+    def _rank(self, text: str) -> list[dict[str, Any]]:
+        assert self._index is not None
+        vector = default_encoder().encode_one(text)
+        ranked = self._index.rank(
+            text, vector, float(self._config["dense_weight"]), int(self._config["limit"])
+        )
+        return [c.as_dict() for c in ranked]
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Add ``answers`` (and ``answer_parts`` for several questions) to each message."""
+        if self._index is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text.strip():
+                continue
+            message.set(ANSWERS_KEY, self._rank(text), add_to_output=True)
+            parts = split_questions(text)
+            if 2 <= len(parts) <= MAX_PARTS:
+                message.set(PARTS_KEY, [self._rank(p) for p in parts], add_to_output=True)
+        return messages

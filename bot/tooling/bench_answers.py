@@ -1,0 +1,307 @@
+"""Answer benchmark: does the reply answer the question asked? Five systems side by side.
+
+On every question set in ``tests/answers/`` (patients' own wording, labelled with the
+answer units that answer each question), in one run:
+
+1. ``project``: the trained model (``models/current.tar.gz``) and the answer action's
+   choice (:func:`bot.answer_selection.choose`) with the settings that ship;
+2. ``topic_summary``: the assistant before answer units: the predicted topic's
+   summary, which answers the question only when the question is the topic's
+   overview (``<topic>_overview``);
+3. ``sparse``: TF-IDF retrieval over the units alone;
+4. ``embedding``: MiniLM retrieval over the units alone;
+5. ``rasa_response_selector``: Rasa's own FAQ mechanism, a ``ResponseSelector`` over a
+   retrieval intent with one response per unit, trained on the same unit wordings
+   (Rasa's default pipeline, the non-knowledge intents from ``data/nlu``).
+
+Rows 3-5 need a threshold below which they decline; each is chosen on the
+development set (``tests/answers/dev.yml``) to maximise hit@1 minus three times the
+wrong-answer rate, the same rule that chose the project's settings. Writes
+``reports/answer-bench.json`` and ``.md``, and the project's misses in
+``reports/answer-errors.md``. A benchmark, not a test: it reports, it does not judge.
+Run it with ``make bench-answers``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from bot.answer_selection import Settings, choose
+from bot.content import KNOWLEDGE_INTENTS, Library, load_library
+from bot.nlu.answer_retriever import ANSWERS_KEY, PARTS_KEY
+from bot.nlu_data import training_examples
+from bot.retrieval import UnitIndex, candidates_from
+from bot.sentence_encoder import default_encoder
+from bot.tooling.answer_eval import DEV_SET, Outcome, Question, read_questions, score, set_paths
+from bot.tooling.bench_nlu import rasa_stock_config
+
+MODEL = Path("models") / "current.tar.gz"
+FAQ = "faq"
+THRESHOLDS = [round(0.2 + 0.025 * i, 3) for i in range(29)]
+WRONG_COST = 3.0
+
+Parse = dict[str, Any]
+
+
+def objective(result: dict[str, Any]) -> float:
+    """What the thresholds are chosen for on the development set: a wrong answer costs 3 misses."""
+    return float(result["hit@1"]) - WRONG_COST * float(result["wrong"])
+
+
+def parse_all(model: Path, texts: Sequence[str]) -> list[tuple[Parse, float]]:
+    """Each text parsed by a loaded Rasa model, with the parse time in ms."""
+    from rasa.core.agent import Agent
+
+    loop = asyncio.new_event_loop()
+    agent = Agent.load(str(model))
+    parsed = []
+    for text in texts:
+        started = time.perf_counter()
+        result = loop.run_until_complete(agent.parse_message(text))
+        parsed.append((result, 1000 * (time.perf_counter() - started)))
+    loop.close()
+    return parsed
+
+
+def _ranking(parse: Parse) -> dict[str, float]:
+    return {r["name"]: float(r["confidence"]) for r in parse.get("intent_ranking") or []}
+
+
+def project_outcome(
+    parse: Parse, ms: float, unit_topics: dict[str, str], settings: Settings
+) -> Outcome:
+    """The answer action's choice for one parsed message."""
+    started = time.perf_counter()
+    choice = choose(
+        (parse.get("intent") or {}).get("name") or "",
+        _ranking(parse),
+        candidates_from(parse.get(ANSWERS_KEY)),
+        [candidates_from(p) for p in parse.get(PARTS_KEY) or []],
+        unit_topics,
+        settings,
+    )
+    total = ms + 1000 * (time.perf_counter() - started)
+    return Outcome(choice.units, choice.ranked, total)
+
+
+def overview(intent: str) -> str:
+    """The id of a topic's overview unit, the one its summary answers."""
+    return f"{intent.removeprefix('ask_')}_overview"
+
+
+def topic_outcome(parse: Parse) -> Outcome:
+    """The assistant before units: the predicted topic's summary, or a deflection."""
+    ranked = [n for n, _ in sorted(_ranking(parse).items(), key=lambda kv: -kv[1])]
+    topics = tuple(overview(n) for n in ranked if n in KNOWLEDGE_INTENTS)
+    intent = (parse.get("intent") or {}).get("name") or ""
+    return Outcome((overview(intent),) if intent in KNOWLEDGE_INTENTS else (), topics)
+
+
+def retrieval_outcomes(
+    index: UnitIndex, texts: Sequence[str], vectors: np.ndarray, dense_weight: float
+) -> list[tuple[list[str], float]]:
+    """Each text's units best first and the best score, from the index alone."""
+    out = []
+    for text, vector in zip(texts, vectors, strict=True):
+        ranked = index.rank(text, vector, dense_weight, limit=3)
+        out.append(([c.unit for c in ranked], ranked[0].score))
+    return out
+
+
+def thresholded(ranked: Sequence[tuple[list[str], float]], threshold: float) -> list[Outcome]:
+    """Answer with the best unit when its score reaches ``threshold``, else decline."""
+    return [Outcome(tuple(units[:1]) if best >= threshold else (), tuple(units)) for units, best in ranked]
+
+
+def best_threshold(
+    dev: Sequence[Question], outcomes_at: Callable[[float], list[Outcome]]
+) -> float:
+    """The threshold that maximises the objective on the development set."""
+    return max(THRESHOLDS, key=lambda t: objective(score(dev, outcomes_at(t))))
+
+
+# ---------- Rasa's ResponseSelector, the Rasa-native peer ----------
+
+
+def selector_training_files(library: Library, folder: Path) -> tuple[Path, Path]:
+    """NLU data (non-knowledge intents plus ``faq/<unit>``) and a domain with the responses."""
+    examples: dict[str, list[str]] = {}
+    for text, intent in training_examples():
+        if intent not in KNOWLEDGE_INTENTS:
+            examples.setdefault(intent, []).append(text)
+    for unit in library.units.values():
+        examples[f"{FAQ}/{unit.id}"] = list(unit.texts)
+    nlu = [
+        {"intent": intent, "examples": "".join(f"- {json.dumps(t)}\n" for t in texts)}
+        for intent, texts in examples.items()
+    ]
+    nlu_path = folder / "nlu.yml"
+    nlu_path.write_text(yaml.safe_dump({"version": "3.1", "nlu": nlu}, sort_keys=False))
+    domain = {
+        "version": "3.1",
+        "intents": sorted({i.split("/")[0] for i in examples}),
+        "responses": {f"utter_{FAQ}/{u.id}": [{"text": u.answer}] for u in library.units.values()},
+    }
+    domain_path = folder / "domain.yml"
+    domain_path.write_text(yaml.safe_dump(domain, sort_keys=False))
+    return nlu_path, domain_path
+
+
+def train_response_selector(library: Library, folder: Path) -> tuple[Path, float]:
+    """Train Rasa's default pipeline with the units as a retrieval intent."""
+    nlu, domain = selector_training_files(library, folder)
+    config = folder / "config.yml"
+    config.write_text(yaml.safe_dump({**rasa_stock_config(), "language": "en"}, sort_keys=False))
+    started = time.perf_counter()
+    subprocess.run(
+        [".venv/bin/rasa", "train", "nlu", "--config", str(config), "--nlu", str(nlu),
+         "--domain", str(domain), "--out", str(folder), "--fixed-model-name", "selector"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+    )
+    return folder / "selector.tar.gz", time.perf_counter() - started
+
+
+def selector_ranked(parse: Parse) -> tuple[list[str], float]:
+    """The selector's units best first and its confidence, zero unless the intent is ``faq``."""
+    selected = (parse.get("response_selector") or {}).get(FAQ) or {}
+    ranking = selected.get("ranking") or []
+    units = [str(r["intent_response_key"]).split("/", 1)[1] for r in ranking[:3]]
+    intent = (parse.get("intent") or {}).get("name")
+    confidence = float((selected.get("response") or {}).get("confidence") or 0.0)
+    return units, confidence if intent == FAQ else 0.0
+
+
+# ---------- the run ----------
+
+
+def markdown(rows: dict[str, dict[str, dict[str, Any]]], notes: Iterable[str]) -> str:
+    """The results as Markdown tables, one per question set."""
+    lines = ["# Answer benchmark", ""]
+    sets = next(iter(rows.values())).keys()
+    for set_name in sets:
+        first = next(iter(rows.values()))[set_name]
+        lines += [
+            f"## {set_name} ({first['questions']} questions, {first['answerable']} answerable)",
+            "",
+            "| system | hit@1 | hit@3 | no answer | declined (no unit) | wrong | median ms |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for system, results in rows.items():
+            r = results[set_name]
+            ms = f"{r['ms_median']:.0f}" if "ms_median" in r else ""
+            lines.append(
+                f"| {system} | {r['hit@1']:.3f} | {r['hit@3']:.3f} | {r['no_answer']:.3f} "
+                f"| {r['declined']:.3f} | {r['wrong']:.3f} | {ms} |"
+            )
+        lines.append("")
+    lines += ["## Notes", "", *[f"- {n}" for n in notes], ""]
+    return "\n".join(lines)
+
+
+def errors_markdown(
+    questions: Sequence[Question], outcomes: Sequence[Outcome], library: Library
+) -> str:
+    """Every held-out question the project did not answer right, for error analysis."""
+    lines = ["# Project misses", "", "| question | expected | given |", "|---|---|---|"]
+    for q, o in zip(questions, outcomes, strict=True):
+        right = (o.answered[:1] and o.answered[0] in q.units) or (not q.units and not o.answered)
+        if not right:
+            given = ", ".join(o.answered) or "(declined)"
+            expected = ", ".join(q.units) or "(decline)"
+            lines.append(f"| {q.text.replace('|', '/')} | {expected} | {given} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Run every system on every question set and write the reports."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("reports"))
+    parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--skip-peer", action="store_true", help="skip the ResponseSelector row")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    library = load_library()
+    unit_topics = {u.id: u.topic for u in library.units.values()}
+    sets = {name: read_questions(path) for name, path in set_paths().items()}
+    dev = sets[DEV_SET]
+    settings = Settings()
+    rows: dict[str, dict[str, dict[str, Any]]] = {}
+    notes = [f"project settings (shipped, chosen on `{DEV_SET}`): {settings}"]
+    held_out_outcomes: dict[str, list[Outcome]] = {}
+
+    parsed = {name: parse_all(args.model, [q.text for q in qs]) for name, qs in sets.items()}
+    rows["project"] = {}
+    rows["topic_summary"] = {}
+    for name, qs in sets.items():
+        outcomes = [project_outcome(p, ms, unit_topics, settings) for p, ms in parsed[name]]
+        held_out_outcomes[name] = outcomes
+        rows["project"][name] = score(qs, outcomes, unit_topics)
+        rows["topic_summary"][name] = score(qs, [topic_outcome(p) for p, _ in parsed[name]])
+
+    index = UnitIndex.build(library.units.values(), default_encoder())
+    vectors = {n: default_encoder().encode([q.text for q in qs]) for n, qs in sets.items()}
+    for system, weight in (("sparse", 0.0), ("embedding", 1.0)):
+        ranked = {n: retrieval_outcomes(index, [q.text for q in qs], vectors[n], weight)
+                  for n, qs in sets.items()}
+        threshold = best_threshold(dev, lambda t, r=ranked: thresholded(r[DEV_SET], t))
+        notes.append(f"{system}: threshold {threshold} (chosen on `{DEV_SET}`)")
+        rows[system] = {n: score(qs, thresholded(ranked[n], threshold)) for n, qs in sets.items()}
+
+    if not args.skip_peer:
+        with tempfile.TemporaryDirectory() as folder:
+            model, seconds = train_response_selector(library, Path(folder))
+            peer = {n: [selector_ranked(p) for p, _ in parse_all(model, [q.text for q in qs])]
+                    for n, qs in sets.items()}
+        threshold = best_threshold(dev, lambda t: thresholded(peer[DEV_SET], t))
+        notes.append(
+            f"rasa_response_selector: trained in {seconds:.0f} s; threshold {threshold} "
+            f"(chosen on `{DEV_SET}`)"
+        )
+        rows["rasa_response_selector"] = {
+            n: score(qs, thresholded(peer[n], threshold)) for n, qs in sets.items()
+        }
+
+    (args.out / "answer-bench.json").write_text(json.dumps({"rows": rows, "notes": notes}, indent=2))
+    (args.out / "answer-bench.md").write_text(markdown(rows, notes))
+    errors = "".join(
+        f"## {name}\n\n" + errors_markdown(qs, held_out_outcomes[name], library)
+        for name, qs in sets.items()
+    )
+    (args.out / "answer-errors.md").write_text(errors)
+    print(markdown(rows, notes))
+
+
+def tune(dev_parsed: Sequence[tuple[Parse, float]], dev: Sequence[Question],
+         unit_topics: dict[str, str]) -> Settings:
+    """The project's settings that maximise the objective on the development set."""
+    best, best_value = Settings(), -1e9
+    for prior in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
+        for threshold in THRESHOLDS:
+            for extra in (0.0, 0.05, 0.1, 0.15, 0.2):
+                settings = replace(Settings(), prior_weight=prior, threshold=threshold,
+                                   out_of_scope_threshold=threshold + extra)
+                outcomes = [project_outcome(p, ms, unit_topics, settings) for p, ms in dev_parsed]
+                value = objective(score(dev, outcomes))
+                if value > best_value:
+                    best, best_value = settings, value
+    return best
+
+
+if __name__ == "__main__":
+    main()
