@@ -128,6 +128,10 @@ lock: ## Re-pin requirements.lock after changing requirements.in
 bench-nlu: install ## Benchmark NLU pipelines on the held-out sets (writes reports/nlu-bench.*; about an hour on 2 cores)
 	$(BIN)/python -m bot.tooling.bench_nlu --out reports
 
+.PHONY: bench-answers
+bench-answers: train ## Answer benchmark: does the reply answer the question? Five systems on tests/answers (writes reports/answer-bench.*; ~15 min)
+	$(BIN)/python -m bot.tooling.bench_answers --out reports
+
 .PHONY: bench-load
 bench-load: train ## Load benchmark: full stack over REST at 1, 10 and 50 users, tracker checks, py-spy profile (writes reports/load-bench.*; ~8 min)
 	$(BIN)/python -m bot.tooling.bench_load --out reports

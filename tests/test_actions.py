@@ -8,21 +8,25 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAnswerTopic, ActionSessionStart, ActionTellMore
+from actions.actions import ActionAnswerQuestion, ActionSessionStart, ActionTellMore
 
 
 def make_tracker(
     intent: str = "greet",
     entities: list[dict[str, Any]] | None = None,
     slots: dict[str, Any] | None = None,
+    text: str = "a question",
+    answers: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     return Tracker(
         sender_id="test-user",
         slots=slots or {},
         latest_message={
-            "text": "a question",
+            "text": text,
             "intent": {"name": intent, "confidence": 0.9},
+            "intent_ranking": [{"name": intent, "confidence": 0.9}],
             "entities": entities or [],
+            "answers": answers or [],
         },
         events=[],
         paused=False,
@@ -32,24 +36,90 @@ def make_tracker(
     )
 
 
-async def test_answer_topic_sends_the_section_asked_about_and_remembers_the_topic(library):
+def match(unit: str, score: float = 0.9) -> dict[str, Any]:
+    return {"unit": unit, "score": score, "dense": score, "sparse": score}
+
+
+async def test_a_topic_button_sends_the_section_asked_about_and_remembers_the_topic(library):
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
-        "ask_side_effects", [{"entity": "side_effect", "value": "nausea", "start": 0, "end": 6}]
+        "ask_side_effects",
+        [{"entity": "side_effect", "value": "nausea", "start": 0, "end": 6}],
+        text="/ask_side_effects",
     )
-    events = await ActionAnswerTopic().run(dispatcher, tracker, {})
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
     nausea = next(s for s in library.topic("ask_side_effects").sections if s.value == "nausea")
     [message] = dispatcher.messages
     assert nausea.text in message["text"]
     assert message["buttons"][0]["payload"] == "/ask_more"
-    assert events == [SlotSet("last_topic", "ask_side_effects"), SlotSet("more_given", False)]
+    assert events == [
+        SlotSet("last_topic", "ask_side_effects"),
+        SlotSet("more_given", False),
+        SlotSet("last_unit", None),
+    ]
 
 
-async def test_answer_topic_for_a_non_knowledge_intent_sends_the_default():
+async def test_a_question_gets_the_closest_unit_and_remembers_it(library):
+    unit = library.unit("spravato_taste")
     dispatcher = CollectingDispatcher()
-    events = await ActionAnswerTopic().run(dispatcher, make_tracker("greet"), {})
+    tracker = make_tracker(unit.topic, answers=[match(unit.id)])
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    assert message["text"].startswith(unit.answer)
+    assert SlotSet("last_unit", unit.id) in events
+    assert SlotSet("shown_units", [unit.id]) in events
+
+
+async def test_a_unit_button_gets_that_unit(library):
+    unit = library.unit("spravato_taste")
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "unit", "value": unit.id}]
+    tracker = make_tracker(unit.topic, entities, text=f'/{unit.topic}{{"unit": "{unit.id}"}}')
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"].startswith(unit.answer)
+
+
+async def test_a_personal_question_with_a_close_unit_gets_its_facts_and_the_care_team(library):
+    unit = library.unit("spravato_taste")
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("ask_personal_advice", answers=[match(unit.id)])
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    assert message["text"].startswith(unit.answer)
+    assert library.message("provider_line") in message["text"]
+
+
+async def test_a_personal_question_without_a_close_unit_goes_to_the_care_team():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("ask_personal_advice", answers=[match("spravato_taste", 0.1)])
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_personal_advice"
+
+
+async def test_a_question_no_unit_fits_gets_an_honest_no_and_the_closest(library):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("ask_side_effects", answers=[match("spravato_taste", 0.4)])
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    assert message["text"].startswith(library.regional_message("no_good_answer", "us")[1])
+    assert [b["title"] for b in message["buttons"]] == [library.unit("spravato_taste").question]
+
+
+async def test_a_topic_button_for_a_non_knowledge_intent_sends_the_default():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("greet", text="/greet")
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["response"] == "utter_default"
     assert events == []
+
+
+async def test_tell_more_after_a_unit_gives_its_first_related_unit_not_shown(library):
+    unit = next(u for u in library.units.values() if len(u.related) >= 2)
+    dispatcher = CollectingDispatcher()
+    slots = {"last_unit": unit.id, "shown_units": [unit.id, unit.related[0]]}
+    events = await ActionTellMore().run(dispatcher, make_tracker("ask_more", slots=slots), {})
+    assert dispatcher.messages[0]["text"].startswith(library.unit(unit.related[1]).answer)
+    assert SlotSet("last_unit", unit.related[1]) in events
 
 
 async def test_tell_more_gives_the_deeper_layer_once(library):
@@ -98,15 +168,13 @@ async def test_session_start_defaults_to_us_resources(domain, monkeypatch):
     assert "988" in dispatcher.messages[0]["text"]
 
 
-async def test_answer_topic_answers_both_parts_of_a_two_part_question(library):
+async def test_a_two_part_question_gets_one_unit_per_part(library):
+    first, second = library.unit("spravato_taste"), library.unit("horse_tranquilizer")
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("ask_side_effects")
-    tracker.latest_message["questions"] = [
-        {"intent": "ask_side_effects", "text": "what are the side effects"},
-        {"intent": "ask_cost_access", "text": "what does it cost"},
-    ]
-    events = await ActionAnswerTopic().run(dispatcher, tracker, {})
-    first, second = dispatcher.messages
-    assert first["text"].startswith(library.topic("ask_side_effects").summary)
-    assert second["text"].startswith(library.topic("ask_cost_access").summary)
-    assert events[0] == SlotSet("last_topic", "ask_cost_access")
+    tracker = make_tracker(first.topic)
+    tracker.latest_message["answer_parts"] = [[match(first.id)], [match(second.id)]]
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    one, two = dispatcher.messages
+    assert one["text"].startswith(first.answer) and not one["buttons"]
+    assert two["text"].startswith(second.answer)
+    assert SlotSet("last_unit", second.id) in events

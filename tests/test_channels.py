@@ -86,14 +86,14 @@ async def test_session_request_joins_the_session_room(monkeypatch: pytest.Monkey
     assert isinstance(received[0].output_channel, WebChatOutput)
 
 
-def test_source_lines_become_slack_links_and_text_is_escaped() -> None:
+def test_markdown_links_become_slack_links_and_text_is_escaped() -> None:
     text = (
-        "Use <b> & more.\n\nWhere this comes from:\n"
-        "- FDA: Label (2025 revision) (https://example.org/a_(b))\n- plain item"
+        "Use <b> & more.\n\n- plain item\n\n"
+        "Sources: [Spravato label & guide](https://example.org/a), [MedlinePlus](https://example.org/b)"
     )
     assert slack_channel.to_mrkdwn(text) == (
-        "Use &lt;b&gt; &amp; more.\n\nWhere this comes from:\n"
-        "• <https://example.org/a_(b)|FDA: Label (2025 revision)>\n• plain item"
+        "Use &lt;b&gt; &amp; more.\n\n• plain item\n\n"
+        "Sources: <https://example.org/a|Spravato label &amp; guide>, <https://example.org/b|MedlinePlus>"
     )
 
 
@@ -160,3 +160,17 @@ def test_joining_credentials_refuses_a_channel_twice() -> None:
         merge([("a.yml", "rest:\n"), ("b.yml", "rest:\n")])
     with pytest.raises(CredentialsError, match="mapping"):
         merge([("a.yml", "- rest\n")])
+
+
+async def test_a_rest_reply_carries_its_sources_as_data_beside_the_text(library) -> None:
+    from bot.answers import answer_unit
+    from bot.channels.rest import SourcedCollector
+
+    unit = library.unit("spravato_taste")
+    reply = answer_unit(unit, library)
+    collector = SourcedCollector()
+    await collector.send_text_message("user", reply.text)
+    *answer, sourced = collector.messages
+    assert answer[0]["text"] == unit.answer and not answer[0].get("custom")
+    assert sourced["text"].startswith(library.message("sources_heading"))
+    assert sourced["custom"] == {"sources": [{"title": s.title, "url": s.url} for s in unit.sources]}

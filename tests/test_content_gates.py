@@ -11,6 +11,7 @@ import pytest
 
 from bot.content import KNOWLEDGE_INTENTS, Library, Section, Source
 from bot.content_gates import (
+    PUBLISHER_KINDS,
     Policy,
     entity_coverage_failures,
     load_policy,
@@ -96,9 +97,16 @@ def test_every_message_text_is_a_patient_text(texts, library):
     wheres = {t.where for t in texts}
     for region in library.messages["disclaimer"]:
         assert f"messages.yml disclaimer[{region}]" in wheres
-    for key in ("provider_line", "more_offer", "no_topic", "more_button", "sources_heading"):
+    for key in ("provider_line", "no_topic", "more_button", "sources_heading", "closest_offer"):
         assert f"messages.yml {key}" in wheres
     assert f"messages.yml more_exhausted[{KNOWLEDGE_INTENTS[0]}]" in wheres
+
+
+def test_every_answer_unit_text_is_a_patient_text(texts, library):
+    wheres = {t.where for t in texts}
+    for unit in library.units.values():
+        name = f"answers/{unit.topic}.yml {unit.id}"
+        assert {f"{name} answer", f"{name} question"} <= wheres
 
 
 def test_every_topic_text_is_a_patient_text(texts, library):
@@ -130,7 +138,12 @@ def test_a_topic_without_sources_fails(library, policy):
 
 
 def test_every_listed_publisher_has_a_known_kind(policy):
-    assert set(policy.publishers.values()) <= {"government", "clinic", "journal"}
+    assert set(policy.publishers.values()) <= set(PUBLISHER_KINDS)
+
+
+def test_only_the_maker_of_spravato_is_a_manufacturer_source(policy):
+    makers = [name for name, kind in policy.publishers.items() if kind == "manufacturer"]
+    assert makers == ["Janssen Pharmaceuticals (maker of Spravato)"]
 
 
 # ---------- review dates ----------

@@ -42,7 +42,7 @@ def test_the_report_is_one_page_without_scripts_or_external_files(page):
 
 def test_the_summary_counts_topics_and_gates(page):
     assert "<b>12</b>topics" in page
-    assert "<b>10/10</b>gates passing" in page
+    assert "<b>11/11</b>gates passing" in page
 
 
 def test_every_topic_text_appears_as_the_patient_sees_it(page, inputs):
@@ -52,6 +52,13 @@ def test_every_topic_text_appears_as_the_patient_sees_it(page, inputs):
         assert html.escape(topic.more) in page
         for section in topic.sections:
             assert html.escape(section.text) in page
+
+
+def test_every_answer_unit_appears_under_its_topic_as_the_patient_sees_it(page, inputs):
+    for unit in inputs.library.units.values():
+        assert html.escape(unit.answer) in page
+        assert html.escape(unit.question) in page
+    assert page.index('id="ask_mechanism"') < page.index('id="mechanism_overview"')
 
 
 def test_each_text_shows_its_grade_and_reading_ease(page):
@@ -98,7 +105,7 @@ def test_a_url_that_is_not_https_is_not_a_link(inputs):
 
 def test_a_failing_gate_is_listed_in_the_summary(inputs):
     page = build_report(_planted(inputs, last_reviewed=dt.date(2024, 1, 1)))
-    assert "<b>9/10</b>gates passing" in page
+    assert "<b>10/11</b>gates passing" in page
     assert "ask_mechanism.yml last_reviewed: 2024-01-01 is" in page
     assert 'class="badge fail">stale' in page
 

@@ -227,12 +227,31 @@ def errors_markdown(
     return "\n".join(lines) + "\n"
 
 
+def tune(dev_parsed: Sequence[tuple[Parse, float]], dev: Sequence[Question],
+         unit_topics: dict[str, str]) -> Settings:
+    """The project's settings that maximise the objective on the development set."""
+    best, best_value = Settings(), -1e9
+    for prior in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
+        for threshold in THRESHOLDS:
+            for extra in (0.0, 0.05, 0.1, 0.15, 0.2):
+                settings = replace(Settings(), prior_weight=prior, threshold=threshold,
+                                   out_of_scope_threshold=threshold + extra)
+                outcomes = [project_outcome(p, ms, unit_topics, settings) for p, ms in dev_parsed]
+                value = objective(score(dev, outcomes))
+                if value > best_value:
+                    best, best_value = settings, value
+    return best
+
+
 def main() -> None:
     """Run every system on every question set and write the reports."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("reports"))
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--skip-peer", action="store_true", help="skip the ResponseSelector row")
+    parser.add_argument(
+        "--tune", action="store_true", help="only print the best project settings on the dev set"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -245,6 +264,9 @@ def main() -> None:
     notes = [f"project settings (shipped, chosen on `{DEV_SET}`): {settings}"]
     held_out_outcomes: dict[str, list[Outcome]] = {}
 
+    if args.tune:
+        print(tune(parse_all(args.model, [q.text for q in dev]), dev, unit_topics))
+        return
     parsed = {name: parse_all(args.model, [q.text for q in qs]) for name, qs in sets.items()}
     rows["project"] = {}
     rows["topic_summary"] = {}
@@ -285,22 +307,6 @@ def main() -> None:
     )
     (args.out / "answer-errors.md").write_text(errors)
     print(markdown(rows, notes))
-
-
-def tune(dev_parsed: Sequence[tuple[Parse, float]], dev: Sequence[Question],
-         unit_topics: dict[str, str]) -> Settings:
-    """The project's settings that maximise the objective on the development set."""
-    best, best_value = Settings(), -1e9
-    for prior in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
-        for threshold in THRESHOLDS:
-            for extra in (0.0, 0.05, 0.1, 0.15, 0.2):
-                settings = replace(Settings(), prior_weight=prior, threshold=threshold,
-                                   out_of_scope_threshold=threshold + extra)
-                outcomes = [project_outcome(p, ms, unit_topics, settings) for p, ms in dev_parsed]
-                value = objective(score(dev, outcomes))
-                if value > best_value:
-                    best, best_value = settings, value
-    return best
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from bot.content import Library, Topic, load_library
+from bot.content import AnswerUnit, Library, Source, Topic, load_library
 from bot.content_gates import (
     Policy,
     Readability,
@@ -27,6 +27,7 @@ from bot.content_gates import (
     months_before,
     readability,
     review_age_days,
+    reviewed_items,
     run_gates,
 )
 from bot.nlu_annotations import Mention, training_mentions
@@ -38,6 +39,7 @@ from bot.patient_texts import (
     iter_patient_texts,
     message_texts,
     topic_texts,
+    unit_texts,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,14 +148,15 @@ def _summary(inputs: ReportInputs, gates: Mapping[str, list[str]]) -> str:
     prose = [t for t in texts if t.kind == PROSE]
     readable = sum(readability(t.text).passes(inputs.policy) for t in prose)
     failing = [name for name, failures in gates.items() if failures]
-    pending = sum("pending" in t.reviewed_by for t in inputs.library.topics.values())
+    pending = sum("pending" in t.reviewed_by for t in reviewed_items(inputs.library))
     stats = [
         (len(inputs.library.topics), "topics"),
+        (len(inputs.library.units), "answer units"),
         (len(prose), "texts scored"),
         (f"{readable}/{len(prose)}", "readable texts"),
         (len(texts) - len(prose), "labels checked"),
         (f"{len(gates) - len(failing)}/{len(gates)}", "gates passing"),
-        (pending, "topics pending clinician review"),
+        (pending, "topics and units pending clinician review"),
     ]
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td>{_badge(not failures)}</td><td>"
@@ -200,6 +203,31 @@ def _routes(topic: Topic, inputs: ReportInputs) -> str:
     )
 
 
+def _source_items(sources: Iterable[Source], policy: Policy) -> str:
+    return "".join(
+        f"<li>{_link(s.url, s.title)} <span class='muted'>{escape(s.publisher)}"
+        f" ({escape(policy.publishers.get(s.publisher, 'not on the list'))})</span> "
+        f"{_badge(s.publisher in policy.publishers, 'listed', 'not listed')}</li>"
+        for s in sources
+    )
+
+
+def _unit(unit: AnswerUnit, inputs: ReportInputs) -> str:
+    answer = next(t for t in unit_texts(unit) if t.kind == PROSE)
+    examples = "".join(f"<span>{escape(e)}</span>" for e in unit.examples)
+    provider = (
+        ' <span class="badge info">adds the provider line</span>' if unit.personal_decision else ""
+    )
+    return (
+        f'<div class="unit" id="{escape(unit.id, quote=True)}"><h4>{escape(unit.question)}</h4>'
+        f'<p class="muted">{escape(unit.id)}: reviewed {escape(str(unit.last_reviewed))} by '
+        f"{escape(unit.reviewed_by)}{provider}</p>"
+        f"{_entry(answer, 'answer', inputs.policy)}"
+        f'<div class="chips">{examples}</div>'
+        f"<ul>{_source_items(unit.sources, inputs.policy)}</ul></div>"
+    )
+
+
 def _topic(topic: Topic, inputs: ReportInputs) -> str:
     policy, today = inputs.policy, inputs.today
     age = review_age_days(topic, today)
@@ -208,12 +236,8 @@ def _topic(topic: Topic, inputs: ReportInputs) -> str:
     texts = topic_texts(topic, inputs.library)
     entries = "".join(_entry(t, _label(t.where), policy) for t in texts if t.kind == PROSE)
     chips = "".join(f"<span>{escape(t.text)}</span>" for t in texts if t.kind != PROSE)
-    sources = "".join(
-        f"<li>{_link(s.url, s.title)} <span class='muted'>{escape(s.publisher)}"
-        f" ({escape(policy.publishers.get(s.publisher, 'not on the list'))})</span> "
-        f"{_badge(s.publisher in policy.publishers, 'listed', 'not listed')}</li>"
-        for s in topic.sources
-    )
+    sources = _source_items(topic.sources, policy)
+    units = "".join(_unit(u, inputs) for u in inputs.library.units.values() if u.topic == topic.intent)
     provider = (
         '<span class="badge info">ends with the provider line</span>'
         if topic.personal_decision
@@ -228,7 +252,8 @@ def _topic(topic: Topic, inputs: ReportInputs) -> str:
         f"{_badge(role_ok, 'allowed role', 'unknown role')}</p>"
         f"{_routes(topic, inputs)}{entries}"
         f'<p><strong>Titles and buttons</strong></p><div class="chips">{chips}</div>'
-        f"<p><strong>Sources</strong></p><ul>{sources}</ul></section>"
+        f"<p><strong>Sources</strong></p><ul>{sources}</ul>"
+        f"<p><strong>Answer units</strong> (one question each)</p>{units}</section>"
     )
 
 

@@ -1,0 +1,71 @@
+"""Answer quality on the question sets: kept out of training, and a floor on the held-out sets.
+
+The full comparison with other systems is ``make bench-answers``; this keeps a floor so
+a regression fails CI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.answer_selection import Settings
+from bot.nlu_data import normalise, training_examples
+from bot.tooling.answer_eval import DEV_SET, read_questions, score, set_paths
+from bot.tooling.bench_answers import project_outcome
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "current.tar.gz"
+SETS = set_paths(ROOT)
+HELD_OUT = [name for name in SETS if name != DEV_SET]
+HIT_AT_1_FLOOR = 0.80
+WRONG_CEILING = 0.08
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_no_question_is_in_the_training_data_or_the_units(name, library):
+    seen = {normalise(text) for text, _ in training_examples(ROOT)}
+    seen |= {normalise(t) for unit in library.units.values() for t in unit.texts}
+    overlap = [q.text for q in read_questions(SETS[name]) if normalise(q.text) in seen]
+    assert overlap == []
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_every_label_names_a_unit_that_exists(name, library):
+    for question in read_questions(SETS[name]):
+        assert all(library.unit(u) for u in question.units), question
+
+
+def test_there_are_at_least_400_held_out_questions():
+    assert sum(len(read_questions(SETS[name])) for name in HELD_OUT) >= 400
+
+
+@pytest.fixture(scope="module")
+def results(library):
+    from rasa.core.agent import Agent
+
+    assert MODEL.exists(), "train first: make train"
+    loop = asyncio.new_event_loop()
+    agent = Agent.load(str(MODEL))
+    topics = {u.id: u.topic for u in library.units.values()}
+    out = {}
+    for name in HELD_OUT:
+        questions = read_questions(SETS[name])
+        parses = [loop.run_until_complete(agent.parse_message(q.text)) for q in questions]
+        out[name] = score(questions, [project_outcome(p, 0.0, topics, Settings()) for p in parses])
+    loop.close()
+    return out
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_most_answerable_held_out_questions_get_a_right_answer_first(results, name):
+    assert results[name]["hit@1"] >= HIT_AT_1_FLOOR, results[name]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_wrong_answers_stay_rare_on_held_out_questions(results, name):
+    assert results[name]["wrong"] <= WRONG_CEILING, results[name]

@@ -1,0 +1,52 @@
+"""Retrieval over answer units: paraphrases, misspellings, and the parse-data round trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.retrieval import UnitIndex, candidates_from
+from bot.sentence_encoder import default_encoder
+
+
+@pytest.fixture(scope="module")
+def index(library):
+    return UnitIndex.build(library.units.values(), default_encoder())
+
+
+def top(index, text):
+    return index.rank(text, default_encoder().encode_one(text), limit=3)[0]
+
+
+def test_a_unit_own_question_is_its_best_match(index, library):
+    for unit in list(library.units.values())[::25]:
+        assert top(index, unit.question).unit == unit.id
+
+
+def test_a_paraphrase_in_other_words_finds_its_unit(index):
+    assert top(index, "am i going to be knocked out for the spray").unit == "awake_during_spravato"
+
+
+def test_a_misspelled_drug_name_still_finds_its_unit(index):
+    assert top(index, "does lamictle make ketamin not work").unit == "lamotrigine_with_ketamine"
+
+
+def test_scores_are_blends_of_the_two_similarities(index):
+    best = top(index, "what does spravato taste like")
+    assert best.score == pytest.approx(0.6 * best.dense + 0.4 * best.sparse, abs=1e-6)
+
+
+def test_candidates_survive_the_trip_through_parse_data(index):
+    ranked = index.rank("bladder problems", default_encoder().encode_one("bladder problems"))
+    again = candidates_from([c.as_dict() for c in ranked])
+    assert [c.unit for c in again] == [c.unit for c in ranked]
+
+
+def test_parse_data_that_is_not_a_candidate_is_skipped():
+    assert candidates_from([None, "x", {"score": 1}]) == []
+    assert candidates_from(None) == []
+
+
+def test_the_encoder_remembers_a_text_it_just_embedded():
+    encoder = default_encoder()
+    first = encoder.encode_one("a message seen twice")
+    assert encoder.encode_one("a message seen twice") is first
