@@ -1,10 +1,15 @@
 """Find the answer units closest to a question.
 
-Each unit is matched through its wordings (its question and example wordings): a
-question's score for a unit is its best similarity to any of them, as a blend of
-MiniLM sentence-embedding cosine (paraphrases: "knocked out" near "awake") and
-TF-IDF cosine on words and character n-grams (rare exact words and misspellings:
-"lamictal", "spravado"). The index is built at training time
+Each unit is known by its wordings: its question, its example wordings and its
+answer. A question's score for a unit adds two views of it:
+
+- ``probability``: a logistic regression over MiniLM sentence embeddings with one class
+  per unit (paraphrases: "knocked out" near "awake"). Units compete for the
+  probability, so a question that fits two units equally scores low for both, and the
+  answer action says it has no good answer instead of guessing;
+- ``similarity``: the best cosine similarity to any one wording, embedding and TF-IDF
+  (word and character n-grams: rare exact words and misspellings, "lamictal",
+  "spravado") half each. The index is built when the model is trained
 (:mod:`bot.nlu.answer_retriever`) and kept in the model.
 """
 
@@ -17,32 +22,34 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_union
 from sklearn.preprocessing import normalize
 
 from bot.content import AnswerUnit
 from bot.sentence_encoder import SentenceEncoder
 
-DEFAULT_DENSE_WEIGHT = 0.6
-"""The embedding cosine's share of a unit's score; TF-IDF has the rest."""
+
+DEFAULT_SIMILARITY_WEIGHT = 0.5
+"""How much the best cosine similarity adds to the classifier's probability."""
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One unit's match to a question: the blended score and its two parts."""
+    """One unit's match to a question: the score and its two views."""
 
     unit: str
     score: float
-    dense: float
-    sparse: float
+    probability: float
+    similarity: float
 
     def as_dict(self) -> dict[str, Any]:
         """A plain mapping, for the parse data that Rasa stores in the tracker."""
         return {
             "unit": self.unit,
             "score": round(self.score, 4),
-            "dense": round(self.dense, 4),
-            "sparse": round(self.sparse, 4),
+            "probability": round(self.probability, 4),
+            "similarity": round(self.similarity, 4),
         }
 
 
@@ -55,7 +62,7 @@ def _features() -> FeatureUnion:
 
 @dataclass
 class UnitIndex:
-    """Every wording of every unit, as embeddings and as TF-IDF vectors."""
+    """Every wording of every unit as embeddings and TF-IDF vectors, and a unit classifier."""
 
     unit_ids: tuple[str, ...]
     starts: np.ndarray
@@ -63,47 +70,60 @@ class UnitIndex:
     dense: np.ndarray
     features: FeatureUnion
     sparse_rows: sparse.csr_matrix
+    classifier: LogisticRegression
+    columns: np.ndarray
+    """The classifier's column of each unit, in ``unit_ids`` order."""
 
     @classmethod
-    def build(cls, units: Iterable[AnswerUnit], encoder: SentenceEncoder) -> UnitIndex:
-        """Embed and vectorise the wordings of ``units``."""
+    def build(
+        cls, units: Iterable[AnswerUnit], encoder: SentenceEncoder, c: float = 10.0
+    ) -> UnitIndex:
+        """Embed, vectorise and learn the wordings of ``units``."""
         unit_ids: list[str] = []
         starts: list[int] = []
         wordings: list[str] = []
+        labels: list[str] = []
         for unit in units:
             unit_ids.append(unit.id)
             starts.append(len(wordings))
-            wordings.extend(unit.texts)
-        if not wordings:
-            raise ValueError("no answer units to index")
+            texts = (*unit.texts, unit.answer)
+            wordings.extend(texts)
+            labels.extend([unit.id] * len(texts))
+        if len(unit_ids) < 2:
+            raise ValueError("retrieval needs at least two answer units")
         features = _features()
         rows = normalize(features.fit_transform(wordings)).tocsr()
-        return cls(tuple(unit_ids), np.asarray(starts), encoder.encode(wordings), features, rows)
+        dense = encoder.encode(wordings)
+        classifier = LogisticRegression(C=c, max_iter=5000, random_state=42).fit(dense, labels)
+        classes = [str(label) for label in classifier.classes_]
+        columns = np.array([classes.index(u) for u in unit_ids])
+        return cls(tuple(unit_ids), np.asarray(starts), dense, features, rows, classifier, columns)
 
     def _per_unit(self, similarities: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(similarities, self.starts)
 
-    def scores(self, text: str, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each unit's best embedding and best TF-IDF similarity to ``text``."""
-        dense = self._per_unit(self.dense @ vector)
+    def similarity(self, text: str, vector: np.ndarray, dense_weight: float = 0.5) -> np.ndarray:
+        """Each unit's best cosine similarity to ``text``: embedding and TF-IDF mixed as given."""
         query = normalize(self.features.transform([text]))
-        sparse_sims = np.asarray((self.sparse_rows @ query.T).todense()).ravel()
-        return dense, self._per_unit(sparse_sims)
+        sparse_cosine = np.asarray((self.sparse_rows @ query.T).todense()).ravel()
+        dense_cosine = self.dense @ vector
+        return self._per_unit(dense_weight * dense_cosine + (1 - dense_weight) * sparse_cosine)
 
     def rank(
         self,
         text: str,
         vector: np.ndarray,
-        dense_weight: float = DEFAULT_DENSE_WEIGHT,
+        similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
         limit: int = 10,
     ) -> list[Candidate]:
         """The ``limit`` units closest to ``text``, best first."""
-        dense, sparse_scores = self.scores(text, vector)
-        blended = dense_weight * dense + (1 - dense_weight) * sparse_scores
-        best = np.argsort(-blended, kind="stable")[:limit]
+        probability = self.classifier.predict_proba(vector[None, :])[0][self.columns]
+        similarity = self.similarity(text, vector)
+        scores = probability + similarity_weight * similarity
+        best = np.argsort(-scores, kind="stable")[:limit]
         return [
             Candidate(
-                self.unit_ids[i], float(blended[i]), float(dense[i]), float(sparse_scores[i])
+                self.unit_ids[i], float(scores[i]), float(probability[i]), float(similarity[i])
             )
             for i in best
         ]
@@ -111,8 +131,9 @@ class UnitIndex:
 
 def candidates_from(data: Sequence[Any] | None) -> list[Candidate]:
     """Candidates read back from parse data (``Candidate.as_dict`` mappings)."""
+    fields = ("score", "probability", "similarity")
     return [
-        Candidate(str(c["unit"]), float(c["score"]), float(c["dense"]), float(c["sparse"]))
+        Candidate(str(c["unit"]), *(float(c.get(f, 0.0)) for f in fields))
         for c in data or []
         if isinstance(c, dict) and "unit" in c
     ]

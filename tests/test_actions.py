@@ -37,7 +37,7 @@ def make_tracker(
 
 
 def match(unit: str, score: float = 0.9) -> dict[str, Any]:
-    return {"unit": unit, "score": score, "dense": score, "sparse": score}
+    return {"unit": unit, "score": score, "probability": score, "similarity": score}
 
 
 async def test_a_topic_button_sends_the_section_asked_about_and_remembers_the_topic(library):

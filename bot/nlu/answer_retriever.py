@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.content import CONTENT_DIR, default_library
 from bot.questions import split_questions
-from bot.retrieval import UnitIndex
+from bot.retrieval import DEFAULT_SIMILARITY_WEIGHT, UnitIndex
 from bot.sentence_encoder import default_encoder
 
 ANSWERS_KEY = "answers"
@@ -41,8 +41,9 @@ class AnswerRetriever(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """``dense_weight``: the embedding's share of a unit's score; ``limit``: units kept."""
-        return {"dense_weight": 0.6, "limit": 10}
+        """``similarity_weight``: what a unit's best cosine adds to its probability;
+        ``limit``: units kept."""
+        return {"similarity_weight": DEFAULT_SIMILARITY_WEIGHT, "limit": 10}
 
     def __init__(
         self,
@@ -106,7 +107,7 @@ class AnswerRetriever(GraphComponent):
         assert self._index is not None
         vector = default_encoder().encode_one(text)
         ranked = self._index.rank(
-            text, vector, float(self._config["dense_weight"]), int(self._config["limit"])
+            text, vector, float(self._config["similarity_weight"]), int(self._config["limit"])
         )
         return [c.as_dict() for c in ranked]
 

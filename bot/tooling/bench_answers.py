@@ -8,8 +8,8 @@ answer units that answer each question), in one run:
 2. ``topic_summary``: the assistant before answer units: the predicted topic's
    summary, which answers the question only when the question is the topic's
    overview (``<topic>_overview``);
-3. ``sparse``: TF-IDF retrieval over the units alone;
-4. ``embedding``: MiniLM retrieval over the units alone;
+3. ``sparse``: TF-IDF cosine retrieval over the units' wordings alone;
+4. ``embedding``: MiniLM cosine retrieval over the units' wordings alone;
 5. ``rasa_response_selector``: Rasa's own FAQ mechanism, a ``ResponseSelector`` over a
    retrieval intent with one response per unit, trained on the same unit wordings
    (Rasa's default pipeline, the non-knowledge intents from ``data/nlu``).
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import tempfile
@@ -43,7 +44,7 @@ from bot.answer_selection import Settings, choose
 from bot.content import KNOWLEDGE_INTENTS, Library, load_library
 from bot.nlu.answer_retriever import ANSWERS_KEY, PARTS_KEY
 from bot.nlu_data import training_examples
-from bot.retrieval import UnitIndex, candidates_from
+from bot.retrieval import DEFAULT_SIMILARITY_WEIGHT, UnitIndex, candidates_from
 from bot.sentence_encoder import default_encoder
 from bot.tooling.answer_eval import DEV_SET, Outcome, Question, read_questions, score, set_paths
 from bot.tooling.bench_nlu import rasa_stock_config
@@ -63,8 +64,11 @@ def objective(result: dict[str, Any]) -> float:
 
 def parse_all(model: Path, texts: Sequence[str]) -> list[tuple[Parse, float]]:
     """Each text parsed by a loaded Rasa model, with the parse time in ms."""
+    import structlog
     from rasa.core.agent import Agent
 
+    # Rasa logs every parse with its text at debug level; the report is what matters here.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     loop = asyncio.new_event_loop()
     agent = Agent.load(str(model))
     parsed = []
@@ -110,14 +114,15 @@ def topic_outcome(parse: Parse) -> Outcome:
     return Outcome((overview(intent),) if intent in KNOWLEDGE_INTENTS else (), topics)
 
 
-def retrieval_outcomes(
+def similarity_outcomes(
     index: UnitIndex, texts: Sequence[str], vectors: np.ndarray, dense_weight: float
 ) -> list[tuple[list[str], float]]:
-    """Each text's units best first and the best score, from the index alone."""
+    """Each text's units best first by cosine similarity alone, and the best similarity."""
     out = []
     for text, vector in zip(texts, vectors, strict=True):
-        ranked = index.rank(text, vector, dense_weight, limit=3)
-        out.append(([c.unit for c in ranked], ranked[0].score))
+        similarity = index.similarity(text, vector, dense_weight)
+        best = np.argsort(-similarity, kind="stable")[:3]
+        out.append(([index.unit_ids[i] for i in best], float(similarity[best[0]])))
     return out
 
 
@@ -227,19 +232,44 @@ def errors_markdown(
     return "\n".join(lines) + "\n"
 
 
-def tune(dev_parsed: Sequence[tuple[Parse, float]], dev: Sequence[Question],
-         unit_topics: dict[str, str]) -> Settings:
-    """The project's settings that maximise the objective on the development set."""
-    best, best_value = Settings(), -1e9
-    for prior in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
-        for threshold in THRESHOLDS:
-            for extra in (0.0, 0.05, 0.1, 0.15, 0.2):
-                settings = replace(Settings(), prior_weight=prior, threshold=threshold,
-                                   out_of_scope_threshold=threshold + extra)
-                outcomes = [project_outcome(p, ms, unit_topics, settings) for p, ms in dev_parsed]
-                value = objective(score(dev, outcomes))
-                if value > best_value:
-                    best, best_value = settings, value
+def reblend(parse: Parse, similarity_weight: float) -> Parse:
+    """The parse with its candidates' scores made with another similarity weight."""
+
+    def again(candidates: Any) -> list[dict[str, Any]]:
+        out = [
+            {**c, "score": c["probability"] + similarity_weight * c["similarity"]}
+            for c in candidates or []
+        ]
+        return sorted(out, key=lambda c: -c["score"])
+
+    parts = [again(p) for p in parse.get(PARTS_KEY) or []]
+    return {**parse, ANSWERS_KEY: again(parse.get(ANSWERS_KEY)), PARTS_KEY: parts}
+
+
+def tune(
+    dev_parsed: Sequence[tuple[Parse, float]], dev: Sequence[Question], unit_topics: dict[str, str]
+) -> tuple[float, Settings]:
+    """The similarity weight and settings that maximise the objective on the development set.
+
+    Weights are tried on the candidates the model kept, so they are estimates for weights
+    far from the one the model ran with.
+    """
+    best, best_value = (DEFAULT_SIMILARITY_WEIGHT, Settings()), -1e9
+    for weight in (0.25, 0.5, 0.75, 1.0):
+        parses = [(reblend(p, weight), ms) for p, ms in dev_parsed]
+        for prior in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
+            for threshold in THRESHOLDS:
+                for extra in (0.0, 0.05, 0.1, 0.15, 0.2):
+                    settings = replace(
+                        Settings(),
+                        prior_weight=prior,
+                        threshold=threshold,
+                        out_of_scope_threshold=round(threshold + extra, 3),
+                    )
+                    outcomes = [project_outcome(p, ms, unit_topics, settings) for p, ms in parses]
+                    value = objective(score(dev, outcomes))
+                    if value > best_value:
+                        best, best_value = (weight, settings), value
     return best
 
 
@@ -252,12 +282,17 @@ def main() -> None:
     parser.add_argument(
         "--tune", action="store_true", help="only print the best project settings on the dev set"
     )
+    parser.add_argument("--sets", nargs="*", help="only these question sets (default: all)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
     library = load_library()
     unit_topics = {u.id: u.topic for u in library.units.values()}
-    sets = {name: read_questions(path) for name, path in set_paths().items()}
+    sets = {
+        name: read_questions(path)
+        for name, path in set_paths().items()
+        if not args.sets or name in args.sets or name == DEV_SET
+    }
     dev = sets[DEV_SET]
     settings = Settings()
     rows: dict[str, dict[str, dict[str, Any]]] = {}
@@ -279,7 +314,7 @@ def main() -> None:
     index = UnitIndex.build(library.units.values(), default_encoder())
     vectors = {n: default_encoder().encode([q.text for q in qs]) for n, qs in sets.items()}
     for system, weight in (("sparse", 0.0), ("embedding", 1.0)):
-        ranked = {n: retrieval_outcomes(index, [q.text for q in qs], vectors[n], weight)
+        ranked = {n: similarity_outcomes(index, [q.text for q in qs], vectors[n], weight)
                   for n, qs in sets.items()}
         threshold = best_threshold(dev, lambda t, r=ranked: thresholded(r[DEV_SET], t))
         notes.append(f"{system}: threshold {threshold} (chosen on `{DEV_SET}`)")

@@ -173,19 +173,17 @@
     if (actions.childNodes.length) bubble.insertBefore(actions, heading.nextSibling);
   }
 
-  // The text read out for a bot message: its paragraphs and list items, up to the
-  // list of sources, which is only counted (long URLs read aloud help nobody).
+  // The text read out for a bot message: its paragraphs and list items; the line of
+  // sources is only counted (titles read aloud after every answer help nobody).
   function spokenText(markdown) {
     var blocks = Array.prototype.slice.call(markdown.querySelectorAll("p, li"));
     if (!blocks.length) return markdown.textContent.trim();
     var parts = [];
-    var sources = -1;
+    var sources = 0;
     blocks.forEach(function (block) {
       var text = block.textContent.trim();
-      if (sources >= 0) {
-        if (block.tagName === "LI") sources += 1;
-      } else if (text === SOURCES_HEADING) {
-        sources = 0;
+      if (SOURCES_HEADING && text.indexOf(SOURCES_HEADING) === 0) {
+        sources += block.querySelectorAll("a").length;
       } else {
         parts.push(text);
       }
