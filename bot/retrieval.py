@@ -30,7 +30,7 @@ from bot.content import AnswerUnit
 from bot.sentence_encoder import SentenceEncoder
 
 
-DEFAULT_SIMILARITY_WEIGHT = 0.25
+DEFAULT_SIMILARITY_WEIGHT = 0.5
 """How much the best cosine similarity adds to the classifier's probability."""
 
 

@@ -39,9 +39,9 @@ def test_a_misspelled_drug_name_still_finds_its_unit(index):
     assert top(index, "does lamictle make ketamin not work").unit == "lamotrigine_with_ketamine"
 
 
-def test_a_score_is_the_probability_plus_a_quarter_of_the_similarity(index):
+def test_a_score_is_the_probability_plus_half_the_similarity(index):
     best = top(index, "what does spravato taste like")
-    assert best.score == pytest.approx(best.probability + 0.25 * best.similarity, abs=1e-6)
+    assert best.score == pytest.approx(best.probability + 0.5 * best.similarity, abs=1e-6)
 
 
 def test_a_question_that_fits_no_unit_scores_low(index):
