@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answer_selection import NOT_UNDERSTOOD, OUT_OF_SCOPE, PERSONAL, Choice, choose
+from bot.answer_selection import NOT_UNDERSTOOD, OUT_OF_SCOPE, PERSONAL, choose_for_parse
 from bot.answers import (
     Reply,
     answer_more,
@@ -20,8 +20,6 @@ from bot.answers import (
     no_topic,
 )
 from bot.content import Library, default_library, requested_region
-from bot.nlu.answer_retriever import ANSWERS_KEY, PARTS_KEY
-from bot.retrieval import candidates_from
 
 # The Rasa response for each way of declining, when no answer unit fits.
 DECLINE_RESPONSES = {
@@ -43,20 +41,6 @@ def asked_unit(tracker: Tracker) -> str | None:
         if entity.get("entity") == "unit":
             return str(entity.get("value"))
     return None
-
-
-def choice_for(tracker: Tracker, library: Library) -> Choice:
-    """What to answer for the latest message, from its parse data."""
-    message = tracker.latest_message
-    intent = (message.get("intent") or {}).get("name") or ""
-    ranking = {r["name"]: float(r["confidence"]) for r in message.get("intent_ranking") or []}
-    return choose(
-        intent,
-        ranking,
-        candidates_from(message.get(ANSWERS_KEY)),
-        [candidates_from(part) for part in message.get(PARTS_KEY) or []],
-        {unit.id: unit.topic for unit in library.units.values()},
-    )
 
 
 def unit_events(tracker: Tracker, unit_ids: list[str]) -> list[EventType]:
@@ -103,7 +87,7 @@ class ActionAnswerQuestion(Action):
         text = str(tracker.latest_message.get("text") or "")
         if text.startswith("/"):
             return self._topic_summary(dispatcher, tracker, library)
-        choice = choice_for(tracker, library)
+        choice = choose_for_parse(tracker.latest_message, library.unit_topics)
         if choice.units:
             for reply in answer_units(list(choice.units), library, choice.personal):
                 send(dispatcher, reply)
@@ -111,7 +95,9 @@ class ActionAnswerQuestion(Action):
         if choice.kind in DECLINE_RESPONSES:
             dispatcher.utter_message(response=DECLINE_RESPONSES[choice.kind])
         else:
-            send(dispatcher, no_good_answer(choice.suggestions, tracker.get_slot("region"), library))
+            send(
+                dispatcher, no_good_answer(choice.suggestions, tracker.get_slot("region"), library)
+            )
         return [SlotSet("last_unit", None), SlotSet("last_topic", None)]
 
     @staticmethod

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from bot.retrieval import Candidate
+from bot.retrieval import ANSWERS_KEY, PARTS_KEY, Candidate, candidates_from
 
 PERSONAL_ADVICE = "ask_personal_advice"
 OUT_OF_SCOPE = "out_of_scope"
@@ -102,3 +103,18 @@ def choose(
     if intent == FALLBACK and not near:
         return Choice(NOT_UNDERSTOOD, ranked=ranked)
     return Choice(NO_GOOD_ANSWER, suggestions=near, ranked=ranked)
+
+
+def choose_for_parse(
+    parse: Mapping[str, Any], unit_topics: Mapping[str, str], settings: Settings = Settings()
+) -> Choice:
+    """The reply for one message, from the parse data Rasa keeps for it."""
+    ranking = {r["name"]: float(r["confidence"]) for r in parse.get("intent_ranking") or []}
+    return choose(
+        (parse.get("intent") or {}).get("name") or "",
+        ranking,
+        candidates_from(parse.get(ANSWERS_KEY)),
+        [candidates_from(part) for part in parse.get(PARTS_KEY) or []],
+        unit_topics,
+        settings,
+    )

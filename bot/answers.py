@@ -86,7 +86,7 @@ def answer_units(unit_ids: Sequence[str], library: Library, personal: bool = Fal
 
 
 def no_good_answer(suggestions: Sequence[str], region: str | None, library: Library) -> Reply:
-    """The honest "I don't have a good answer", the care-team and crisis lines, and close questions."""
+    """An honest "I don't have a good answer", with the care-team and crisis lines."""
     _, text = library.regional_message("no_good_answer", region)
     if suggestions:
         text = f"{text}\n\n{library.message('closest_offer')}"

@@ -159,6 +159,11 @@ class Library:
         """The answer unit with this id, or None when there is none."""
         return self.units.get(unit_id)
 
+    @property
+    def unit_topics(self) -> dict[str, str]:
+        """The topic of each answer unit, by unit id."""
+        return {unit.id: unit.topic for unit in self.units.values()}
+
     def message(self, key: str) -> str:
         """A fixed message text by key (see ``messages.yml``)."""
         return str(self.messages[key])

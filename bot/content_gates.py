@@ -205,7 +205,7 @@ def review_age_days(item: Topic | Reviewed, today: dt.date) -> int:
 def review_failures(
     library: Library, roles: Iterable[str], today: dt.date, max_age_months: int
 ) -> list[str]:
-    """Topics and units reviewed too long ago, dated in the future, or signed by an unlisted role."""
+    """Topics and units reviewed too long ago, dated in the future, or by an unlisted role."""
     allowed = set(roles)
     oldest = months_before(today, max_age_months)
     failures = []

@@ -29,6 +29,10 @@ from sklearn.preprocessing import normalize
 from bot.content import AnswerUnit
 from bot.sentence_encoder import SentenceEncoder
 
+ANSWERS_KEY = "answers"
+"""Parse data key: the closest units to the whole message."""
+PARTS_KEY = "answer_parts"
+"""Parse data key: the closest units to each question, when a message asks several."""
 
 DEFAULT_SIMILARITY_WEIGHT = 0.5
 """How much the best cosine similarity adds to the classifier's probability."""

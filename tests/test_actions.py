@@ -9,6 +9,7 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAnswerQuestion, ActionSessionStart, ActionTellMore
+from bot.answer_selection import Settings
 
 
 def make_tracker(
@@ -98,7 +99,8 @@ async def test_a_personal_question_without_a_close_unit_goes_to_the_care_team():
 
 async def test_a_question_no_unit_fits_gets_an_honest_no_and_the_closest(library):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("ask_side_effects", answers=[match("spravato_taste", 0.4)])
+    near = (Settings().suggestion_floor + Settings().threshold) / 2  # close, not close enough
+    tracker = make_tracker("ask_side_effects", answers=[match("spravato_taste", near)])
     await ActionAnswerQuestion().run(dispatcher, tracker, {})
     [message] = dispatcher.messages
     assert message["text"].startswith(library.regional_message("no_good_answer", "us")[1])

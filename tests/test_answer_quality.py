@@ -49,7 +49,7 @@ def results(library):
     assert MODEL.exists(), "train first: make train"
     loop = asyncio.new_event_loop()
     agent = Agent.load(str(MODEL))
-    topics = {u.id: u.topic for u in library.units.values()}
+    topics = library.unit_topics
     out = {}
     for name in HELD_OUT:
         questions = read_questions(SETS[name])

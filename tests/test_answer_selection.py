@@ -14,7 +14,9 @@ from bot.answer_selection import (
 from bot.retrieval import Candidate
 
 TOPICS = {"taste": "ask_administration", "bladder": "ask_side_effects", "cost": "ask_cost_access"}
-SETTINGS = Settings(prior_weight=0.2, threshold=0.6, out_of_scope_threshold=0.75, suggestion_floor=0.3)
+SETTINGS = Settings(
+    prior_weight=0.2, threshold=0.6, out_of_scope_threshold=0.75, suggestion_floor=0.3
+)
 
 
 def c(unit: str, score: float) -> Candidate:
@@ -42,8 +44,11 @@ def test_the_topic_is_a_prior_not_a_gate():
 
 
 def test_a_weak_match_on_a_knowledge_question_is_an_honest_miss_with_the_closest():
-    choice = pick("ask_administration", [c("taste", 0.35), c("bladder", 0.32), c("cost", 0.1)],
-                  ranking={"ask_administration": 0.1})
+    choice = pick(
+        "ask_administration",
+        [c("taste", 0.35), c("bladder", 0.32), c("cost", 0.1)],
+        ranking={"ask_administration": 0.1},
+    )
     assert (choice.kind, choice.units) == (NO_GOOD_ANSWER, ())
     assert choice.suggestions == ("taste", "bladder")
 

@@ -42,7 +42,10 @@ def test_a_unit_answer_offers_its_related_questions_as_buttons(library):
     unit = next(u for u in library.units.values() if u.related)
     reply = answer_unit(unit, library)
     assert [b.title for b in reply.buttons] == [library.unit(r).question for r in unit.related[:3]]
-    assert reply.buttons[0].payload == f'/{library.unit(unit.related[0]).topic}{{"unit": "{unit.related[0]}"}}'
+    assert (
+        reply.buttons[0].payload
+        == f'/{library.unit(unit.related[0]).topic}{{"unit": "{unit.related[0]}"}}'
+    )
 
 
 def test_no_reply_repeats_a_button_in_its_text(library):

@@ -173,4 +173,6 @@ async def test_a_rest_reply_carries_its_sources_as_data_beside_the_text(library)
     *answer, sourced = collector.messages
     assert answer[0]["text"] == unit.answer and not answer[0].get("custom")
     assert sourced["text"].startswith(library.message("sources_heading"))
-    assert sourced["custom"] == {"sources": [{"title": s.title, "url": s.url} for s in unit.sources]}
+    assert sourced["custom"] == {
+        "sources": [{"title": s.title, "url": s.url} for s in unit.sources]
+    }

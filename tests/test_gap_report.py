@@ -39,7 +39,18 @@ SCRIPT = [
     ("cat", 6, "what is the weather in paris", "out_of_scope"),
     ("cat", 7, "email me at sam.carter@example.com or call 555-123-4567", "out_of_scope"),
     ("dan", 9, "what is the weather in london", "out_of_scope"),
+    ("eve", 10, "can i bring my service dog to a spravato session", "ask_administration"),
+    ("eve", 10, "what does spravato taste like", "ask_administration"),
 ]
+# The answer units ranked for a message (parse data "answers"): a weak and a clear match.
+ANSWERS = {
+    "can i bring my service dog to a spravato session": [
+        {"unit": "session_what_to_bring", "score": 0.3, "probability": 0.05, "similarity": 0.5}
+    ],
+    "what does spravato taste like": [
+        {"unit": "spravato_taste", "score": 1.4, "probability": 0.9, "similarity": 1.0}
+    ],
+}
 
 
 def _tracker(sender: str) -> DialogueStateTracker:
@@ -49,6 +60,8 @@ def _tracker(sender: str) -> DialogueStateTracker:
             continue
         at = START + day * DAY
         parse_data = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+        if text in ANSWERS:
+            parse_data["answers"] = ANSWERS[text]
         events += [
             UserUttered(text, parse_data["intent"], [], parse_data, timestamp=at),
             ActionExecuted("action_answer_question", timestamp=at + 1),
@@ -101,7 +114,7 @@ def test_different_questions_stay_in_different_groups(gaps):
     weather = [g for g in gaps.groups if "weather" in g.key]
     assert len(weather) == 1
     assert len(weather[0].texts) == 2
-    assert len(gaps.groups) == 4
+    assert len(gaps.groups) == 5
 
 
 def test_a_group_has_its_first_and_last_dates(report):
@@ -185,3 +198,13 @@ def test_the_report_never_shows_the_database_password():
     url = store_url(env)
     text = render_report(nothing, describe(url), dt.datetime(2026, 11, 26, tzinfo=dt.timezone.utc))
     assert "s3cret" not in text
+
+
+def test_a_question_no_answer_unit_fitted_is_a_gap(gaps, report):
+    [group] = [g for g in gaps.groups if g.intent == "no_good_answer"]
+    assert group.texts == ["can i bring my service dog to a spravato session"]
+    assert report.index("## No good answer (`no_good_answer`)") < report.index("service dog")
+
+
+def test_a_question_an_answer_unit_fitted_is_not_a_gap(report):
+    assert "taste like" not in report

@@ -7,7 +7,6 @@ import pytest
 from bot.retrieval import UnitIndex, candidates_from
 from bot.sentence_encoder import default_encoder
 
-
 TOPICS = ("ask_administration", "ask_interactions", "ask_what_is_ketamine")
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from bot.channels.credentials import merge
-from bot.content import Library, Topic
+from bot.content import AnswerUnit, Library
 from tests.servers import MODEL, ROOT, free_port, rasa_run, running, wait_for_http, write_endpoints
 
 pytestmark = pytest.mark.slack
@@ -224,25 +224,26 @@ def buttons(post: dict[str, Any]) -> list[str]:
     return [element["value"] for block in actions for element in block["elements"]]
 
 
-def side_effects(library: Library) -> Topic:
-    topic = library.topic("ask_side_effects")
-    assert topic is not None
-    return topic
+def nausea(library: Library) -> AnswerUnit:
+    unit = library.unit("nausea_and_vomiting")
+    assert unit is not None
+    return unit
 
 
 def test_a_question_gets_the_answer_with_sources_as_links(stack: Stack, library: Library) -> None:
     user, channel = "U0ASKER", "D0ASKER"
     assert deliver(stack, message_event(user, channel, "does ketamine cause nausea?"))[0] == 200
-    topic = side_effects(library)
-    nausea = next(s for s in topic.sections if s.value == "nausea")
-    answer = stack.slack.wait_for(channel, has(nausea.text))
+    unit = nausea(library)
+    answer = stack.slack.wait_for(channel, has(unit.answer))
     posts = stack.slack.posts(channel)
     assert has(library.messages["disclaimer"]["us"])(posts[0])  # the session starts with it
-    text = mrkdwn(answer)
+    text = mrkdwn(answer).replace("&amp;", "&")
     assert library.message("sources_heading") in text
-    for source in topic.sources:
-        assert f"<{source.url}|{source.publisher}:" in text.replace("&amp;", "&")
-    assert "/ask_more" in buttons(answer)
+    for source in unit.sources:
+        assert f"<{source.url}|{source.title}>" in text
+    assert "](http" not in text  # no Markdown left for Slack to show as is
+    related = library.unit(unit.related[0])
+    assert related is not None and any(related.id in value for value in buttons(answer))
     calls = stack.slack.calls
     assert all(c["auth"] == f"Bearer {stack.token}" for c in calls)
 
@@ -251,9 +252,12 @@ def test_a_button_click_is_answered(stack: Stack, library: Library) -> None:
     user, channel = "U0CLICKER", "D0CLICKER"
     deliver(stack, message_event(user, channel, "does ketamine cause nausea?"))
     stack.slack.wait_for(channel, has(library.message("sources_heading")))
-    status, _ = deliver(stack, button_click(user, channel, "/ask_more"), form=True)
+    related = library.unit(nausea(library).related[0])
+    assert related is not None
+    payload = f'/{related.topic}{{"unit": "{related.id}"}}'
+    status, _ = deliver(stack, button_click(user, channel, payload), form=True)
     assert status == 200
-    stack.slack.wait_for(channel, has(side_effects(library).more))
+    stack.slack.wait_for(channel, has(related.answer))
 
 
 def test_a_crisis_message_gets_crisis_resources(stack: Stack, domain: dict[str, Any]) -> None:
@@ -307,15 +311,15 @@ def test_retries_and_double_deliveries_get_one_answer(stack: Stack, library: Lib
     as_message["event_id"] = "Ev" + secrets.token_hex(6)
     deliver(stack, mention)
     deliver(stack, as_message)
-    what_is = library.topic("ask_what_is_ketamine")
+    what_is = library.unit("what_is_ketamine_overview")
     assert what_is is not None
-    stack.slack.wait_for(WATCHED_CHANNEL, has(what_is.summary))
+    stack.slack.wait_for(WATCHED_CHANNEL, has(what_is.answer))
     # Let a second answer arrive if one were coming: a later message is answered first.
     deliver(stack, message_event("U0LATER", "D0LATER", "does ketamine cause nausea?"))
     stack.slack.wait_for("D0LATER", sources)
     time.sleep(2)
     assert len([p for p in stack.slack.posts("D0RETRY") if sources(p)]) == 1
-    assert len([p for p in stack.slack.posts(WATCHED_CHANNEL) if has(what_is.summary)(p)]) == 1
+    assert len([p for p in stack.slack.posts(WATCHED_CHANNEL) if has(what_is.answer)(p)]) == 1
 
 
 def test_the_url_check_gets_its_challenge_back(stack: Stack) -> None:

@@ -168,24 +168,27 @@ def test_a_visitor_asks_gets_crisis_help_stays_safe_and_comes_back(
     page.locator("body").focus()
     tab_to(page, INPUT)
     send(page, "does ketamine cause nausea?")
-    topic = library.topic("ask_side_effects")
-    assert topic is not None
-    nausea = next(s for s in topic.sections if s.value == "nausea")
-    answer = bubble(page, nausea.text)
+    unit = library.unit("nausea_and_vomiting")
+    assert unit is not None
+    answer = bubble(page, unit.answer)
     assert library.message("sources_heading") in answer.inner_text()
-    source = topic.sources[0]
+    source = unit.sources[0]
     link = answer.locator(f'a[href="{source.url}"]')
-    assert link.inner_text() == source.url
+    assert link.inner_text() == source.title  # a short name, not a raw URL
     assert link.get_attribute("target") == "_blank"
     assert "noopener" in (link.get_attribute("rel") or "")
     spoken = page.locator("#kb-announce")
-    assert first_words(nausea.text) in " ".join(spoken.inner_text().split())
-    assert source.url not in spoken.inner_text()  # sources are counted, not read out
+    assert first_words(unit.answer) in " ".join(spoken.inner_text().split())
+    assert source.title not in spoken.inner_text()  # sources are counted, not read out
 
-    # The answer's quick replies work from the keyboard too.
-    tab_to(page, "e.classList.contains('rw-reply') && e.textContent === 'Tell me more'", True)
+    # The related questions are quick replies, and they work from the keyboard too.
+    related = library.unit(unit.related[0])
+    assert related is not None
+    tab_to(
+        page, f"e.classList.contains('rw-reply') && e.textContent === {related.question!r}", True
+    )
     page.keyboard.press("Enter")
-    bubble(page, topic.more)
+    bubble(page, related.answer)
     tab_to(page, INPUT)
 
     send(page, "I want to end my life")
@@ -214,7 +217,7 @@ def test_a_visitor_asks_gets_crisis_help_stays_safe_and_comes_back(
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
     # Reload: the conversation is still there, decorated again but not read out again,
-    # and the server still knows it (the topic "tell me more" continues).
+    # and the server still knows it ("tell me more" continues from the last answer).
     session = stored_session(page)
     page.reload()
     page.locator(".rw-client", has_text="does ketamine cause nausea?").wait_for()
@@ -224,7 +227,10 @@ def test_a_visitor_asks_gets_crisis_help_stays_safe_and_comes_back(
     assert stored_session(page) == session
     tab_to(page, INPUT)
     send(page, "tell me more")
-    bubble(page, library.message("more_exhausted").format(title=topic.title.lower()))
+    shown = {unit.id, related.id}
+    following = library.unit(next(r for r in related.related if r not in shown))
+    assert following is not None
+    bubble(page, following.answer)
 
     # Nothing was fetched from elsewhere: the page's policy blocks the widget's web font.
     assert all(reason == "csp" for reason in traffic.outside.values()), traffic.outside

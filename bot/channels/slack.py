@@ -11,9 +11,10 @@ Changes to Rasa's channel, and why:
   channel the bot reads. Both carry the message's channel and ``ts``, so that pair
   (or the ``event_id``) keys a short-lived memory of what was already answered.
 - Replies are Block Kit sections in Slack's mrkdwn: Markdown links
-  ``[Title](https://...)`` (the sources line) become Slack links, ``&``, ``<`` and ``>`` are escaped, and long texts are
-  split under Slack's 3,000-character section limit. Rasa puts text with buttons in a
-  ``plain_text`` section, where sources are not links.
+  ``[Title](https://...)`` (the sources line) become Slack links, ``&``, ``<`` and
+  ``>`` are escaped, and long texts are split under Slack's 3,000-character section
+  limit. Rasa puts text with buttons in a ``plain_text`` section, where sources are
+  not links.
 - A message over 5,000 characters is not read (as on the other channels,
   :mod:`bot.channels.inbound`): the person is asked for a shorter question, with the
   crisis line, instead of the server spending seconds on it.

@@ -25,11 +25,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.content import CONTENT_DIR, default_library
 from bot.questions import split_questions
-from bot.retrieval import DEFAULT_SIMILARITY_WEIGHT, UnitIndex
+from bot.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
 from bot.sentence_encoder import default_encoder
 
-ANSWERS_KEY = "answers"
-PARTS_KEY = "answer_parts"
 _FILE = "unit_index.joblib"
 MAX_PARTS = 3
 logger = logging.getLogger(__name__)
@@ -41,8 +39,11 @@ class AnswerRetriever(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """``similarity_weight``: what a unit's best cosine adds to its probability;
-        ``limit``: units kept."""
+        """Default settings.
+
+        ``similarity_weight``: what a unit's best cosine adds to its probability;
+        ``limit``: how many units are kept.
+        """
         return {"similarity_weight": DEFAULT_SIMILARITY_WEIGHT, "limit": 10}
 
     def __init__(

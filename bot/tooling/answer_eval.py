@@ -47,7 +47,9 @@ def read_questions(path: Path) -> list[Question]:
     """The questions of one set file."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return [
-        Question(str(q["text"]), tuple(str(u) for u in q.get("units") or []), str(q.get("kind", "")))
+        Question(
+            str(q["text"]), tuple(str(u) for u in q.get("units") or []), str(q.get("kind", ""))
+        )
         for q in data.get("questions") or []
     ]
 

@@ -34,17 +34,17 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from bot.answer_selection import Settings, choose
+from bot.answer_selection import Settings, choose_for_parse
 from bot.content import KNOWLEDGE_INTENTS, Library, load_library
-from bot.nlu.answer_retriever import ANSWERS_KEY, PARTS_KEY
 from bot.nlu_data import training_examples
-from bot.retrieval import DEFAULT_SIMILARITY_WEIGHT, UnitIndex, candidates_from
+from bot.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
 from bot.sentence_encoder import default_encoder
 from bot.tooling.answer_eval import DEV_SET, Outcome, Question, read_questions, score, set_paths
 from bot.tooling.bench_nlu import rasa_stock_config
@@ -89,14 +89,7 @@ def project_outcome(
 ) -> Outcome:
     """The answer action's choice for one parsed message."""
     started = time.perf_counter()
-    choice = choose(
-        (parse.get("intent") or {}).get("name") or "",
-        _ranking(parse),
-        candidates_from(parse.get(ANSWERS_KEY)),
-        [candidates_from(p) for p in parse.get(PARTS_KEY) or []],
-        unit_topics,
-        settings,
-    )
+    choice = choose_for_parse(parse, unit_topics, settings)
     total = ms + 1000 * (time.perf_counter() - started)
     return Outcome(choice.units, choice.ranked, total)
 
@@ -128,12 +121,13 @@ def similarity_outcomes(
 
 def thresholded(ranked: Sequence[tuple[list[str], float]], threshold: float) -> list[Outcome]:
     """Answer with the best unit when its score reaches ``threshold``, else decline."""
-    return [Outcome(tuple(units[:1]) if best >= threshold else (), tuple(units)) for units, best in ranked]
+    return [
+        Outcome(tuple(units[:1]) if best >= threshold else (), tuple(units))
+        for units, best in ranked
+    ]
 
 
-def best_threshold(
-    dev: Sequence[Question], outcomes_at: Callable[[float], list[Outcome]]
-) -> float:
+def best_threshold(dev: Sequence[Question], outcomes_at: Callable[[float], list[Outcome]]) -> float:
     """The threshold that maximises the objective on the development set."""
     return max(THRESHOLDS, key=lambda t: objective(score(dev, outcomes_at(t))))
 
@@ -172,8 +166,21 @@ def train_response_selector(library: Library, folder: Path) -> tuple[Path, float
     config.write_text(yaml.safe_dump({**rasa_stock_config(), "language": "en"}, sort_keys=False))
     started = time.perf_counter()
     subprocess.run(
-        [".venv/bin/rasa", "train", "nlu", "--config", str(config), "--nlu", str(nlu),
-         "--domain", str(domain), "--out", str(folder), "--fixed-model-name", "selector"],
+        [
+            ".venv/bin/rasa",
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            str(nlu),
+            "--domain",
+            str(domain),
+            "--out",
+            str(folder),
+            "--fixed-model-name",
+            "selector",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
@@ -287,7 +294,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
 
     library = load_library()
-    unit_topics = {u.id: u.topic for u in library.units.values()}
+    unit_topics = library.unit_topics
     sets = {
         name: read_questions(path)
         for name, path in set_paths().items()
@@ -314,18 +321,22 @@ def main() -> None:
     index = UnitIndex.build(library.units.values(), default_encoder())
     vectors = {n: default_encoder().encode([q.text for q in qs]) for n, qs in sets.items()}
     for system, weight in (("sparse", 0.0), ("embedding", 1.0)):
-        ranked = {n: similarity_outcomes(index, [q.text for q in qs], vectors[n], weight)
-                  for n, qs in sets.items()}
-        threshold = best_threshold(dev, lambda t, r=ranked: thresholded(r[DEV_SET], t))
+        ranked = {
+            n: similarity_outcomes(index, [q.text for q in qs], vectors[n], weight)
+            for n, qs in sets.items()
+        }
+        threshold = best_threshold(dev, partial(thresholded, ranked[DEV_SET]))
         notes.append(f"{system}: threshold {threshold} (chosen on `{DEV_SET}`)")
         rows[system] = {n: score(qs, thresholded(ranked[n], threshold)) for n, qs in sets.items()}
 
     if not args.skip_peer:
         with tempfile.TemporaryDirectory() as folder:
             model, seconds = train_response_selector(library, Path(folder))
-            peer = {n: [selector_ranked(p) for p, _ in parse_all(model, [q.text for q in qs])]
-                    for n, qs in sets.items()}
-        threshold = best_threshold(dev, lambda t: thresholded(peer[DEV_SET], t))
+            peer = {
+                n: [selector_ranked(p) for p, _ in parse_all(model, [q.text for q in qs])]
+                for n, qs in sets.items()
+            }
+        threshold = best_threshold(dev, partial(thresholded, peer[DEV_SET]))
         notes.append(
             f"rasa_response_selector: trained in {seconds:.0f} s; threshold {threshold} "
             f"(chosen on `{DEV_SET}`)"
@@ -334,7 +345,9 @@ def main() -> None:
             n: score(qs, thresholded(peer[n], threshold)) for n, qs in sets.items()
         }
 
-    (args.out / "answer-bench.json").write_text(json.dumps({"rows": rows, "notes": notes}, indent=2))
+    (args.out / "answer-bench.json").write_text(
+        json.dumps({"rows": rows, "notes": notes}, indent=2)
+    )
     (args.out / "answer-bench.md").write_text(markdown(rows, notes))
     errors = "".join(
         f"## {name}\n\n" + errors_markdown(qs, held_out_outcomes[name], library)

@@ -237,7 +237,9 @@ def _topic(topic: Topic, inputs: ReportInputs) -> str:
     entries = "".join(_entry(t, _label(t.where), policy) for t in texts if t.kind == PROSE)
     chips = "".join(f"<span>{escape(t.text)}</span>" for t in texts if t.kind != PROSE)
     sources = _source_items(topic.sources, policy)
-    units = "".join(_unit(u, inputs) for u in inputs.library.units.values() if u.topic == topic.intent)
+    units = "".join(
+        _unit(u, inputs) for u in inputs.library.units.values() if u.topic == topic.intent
+    )
     provider = (
         '<span class="badge info">ends with the provider line</span>'
         if topic.personal_decision

@@ -2,10 +2,11 @@
 
 Reads the user messages in the tracker store (the ``events`` table of Rasa's
 SQLTrackerStore) whose intent was ``nlu_fallback``, ``out_of_scope`` or
-``ask_personal_advice``, groups similar wordings and writes
-``reports/gap-report.md``. Emails, phone numbers and names are masked before
-anything is grouped or written. Crisis messages are only counted: their text is
-never printed or written.
+``ask_personal_advice``, or that asked a knowledge question no answer unit fitted
+(the answer action's "no good answer", found again from the stored parse data),
+groups similar wordings and writes ``reports/gap-report.md``. Emails, phone numbers
+and names are masked before anything is grouped or written. Crisis messages are only
+counted: their text is never printed or written.
 
 The store is chosen from the environment as in ``bot/tooling/tracker_db.py``.
 """
@@ -26,6 +27,9 @@ from typing import Any
 import sqlalchemy as sa
 from rapidfuzz import fuzz, utils
 
+from bot.answer_selection import NO_GOOD_ANSWER, choose_for_parse
+from bot.content import KNOWLEDGE_INTENTS, default_library
+from bot.retrieval import ANSWERS_KEY
 from bot.safety import CrisisDetector, default_detector
 from bot.tooling.tracker_db import EVENTS, StoreError, describe, open_store, store_url
 
@@ -34,11 +38,13 @@ DEFAULT_OUT = ROOT / "reports" / "gap-report.md"
 DEFAULT_THRESHOLD = 75.0
 CRISIS_INTENT = "crisis"
 GAP_INTENTS: dict[str, str] = {
+    NO_GOOD_ANSWER: "No good answer",
     "nlu_fallback": "Not understood",
     "out_of_scope": "Out of scope",
     "ask_personal_advice": "Asked for personal advice",
 }
 ADVICE: dict[str, str] = {
+    NO_GOOD_ANSWER: "Write an answer unit for the question (bot/content/answers/), if it fits.",
     "nlu_fallback": "Add training examples to the intent they meant, or new content.",
     "out_of_scope": "Consider new content if a group is large and fits the assistant's purpose.",
     "ask_personal_advice": "Check the general facts these people needed are in a topic.",
@@ -106,13 +112,27 @@ def read_user_messages(url: sa.engine.URL | str) -> list[UserMessage]:
     )
     with open_store(url) as engine, engine.connect() as connection:
         rows = connection.execute(query).fetchall()
+    unit_topics = default_library().unit_topics
     messages = []
     for sender_id, timestamp, intent, data in rows:
         event = json.loads(data or "{}")
         text = str(event.get("text") or "")
-        name = intent or ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        messages.append(UserMessage(str(sender_id), text, str(name or ""), float(timestamp or 0)))
+        parse = event.get("parse_data") or {}
+        name = str(intent or (parse.get("intent") or {}).get("name") or "")
+        kind = gap_kind(name, parse, unit_topics)
+        messages.append(UserMessage(str(sender_id), text, kind, float(timestamp or 0)))
     return messages
+
+
+def gap_kind(intent: str, parse: Mapping[str, Any], unit_topics: Mapping[str, str]) -> str:
+    """``no_good_answer`` for a knowledge question no unit fitted, else the intent.
+
+    Messages parsed before answer units existed have no ranked units; they keep their intent.
+    """
+    if intent not in KNOWLEDGE_INTENTS or ANSWERS_KEY not in parse:
+        return intent
+    no_answer = choose_for_parse(parse, unit_topics).kind == NO_GOOD_ANSWER
+    return NO_GOOD_ANSWER if no_answer else intent
 
 
 def _mask_name(match: re.Match[str]) -> str:
