@@ -21,12 +21,9 @@ from bot.answers import (
 )
 from bot.content import Library, default_library, requested_region
 
-# The Rasa response for each way of declining, when no answer unit fits.
-DECLINE_RESPONSES = {
-    PERSONAL: "utter_personal_advice",
-    OUT_OF_SCOPE: "utter_out_of_scope",
-    NOT_UNDERSTOOD: "utter_fallback",
-}
+# The value of the "declined" slot for each way of declining when no answer unit fits;
+# the rules then send utter_personal_advice, utter_out_of_scope or utter_fallback.
+DECLINED = {PERSONAL: "personal", OUT_OF_SCOPE: "out_of_scope", NOT_UNDERSTOOD: "not_understood"}
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
@@ -50,6 +47,7 @@ def unit_events(tracker: Tracker, unit_ids: list[str]) -> list[EventType]:
         SlotSet("last_unit", unit_ids[-1]),
         SlotSet("shown_units", shown + [u for u in unit_ids if u not in shown]),
         SlotSet("last_topic", None),
+        SlotSet("declined", None),
     ]
 
 
@@ -92,13 +90,12 @@ class ActionAnswerQuestion(Action):
             for reply in answer_units(list(choice.units), library, choice.personal):
                 send(dispatcher, reply)
             return unit_events(tracker, list(choice.units))
-        if choice.kind in DECLINE_RESPONSES:
-            dispatcher.utter_message(response=DECLINE_RESPONSES[choice.kind])
-        else:
-            send(
-                dispatcher, no_good_answer(choice.suggestions, tracker.get_slot("region"), library)
-            )
-        return [SlotSet("last_unit", None), SlotSet("last_topic", None)]
+        forget = [SlotSet("last_unit", None), SlotSet("last_topic", None)]
+        if choice.kind in DECLINED:
+            return [*forget, SlotSet("declined", DECLINED[choice.kind])]
+        region = tracker.get_slot("region")
+        send(dispatcher, no_good_answer(choice.suggestions, region, library))
+        return [*forget, SlotSet("declined", None)]
 
     @staticmethod
     def _topic_summary(
@@ -115,6 +112,7 @@ class ActionAnswerQuestion(Action):
             SlotSet("last_topic", topics[-1].intent),
             SlotSet("more_given", False),
             SlotSet("last_unit", None),
+            SlotSet("declined", None),
         ]
 
 

@@ -57,6 +57,7 @@ async def test_a_topic_button_sends_the_section_asked_about_and_remembers_the_to
         SlotSet("last_topic", "ask_side_effects"),
         SlotSet("more_given", False),
         SlotSet("last_unit", None),
+        SlotSet("declined", None),
     ]
 
 
@@ -90,11 +91,12 @@ async def test_a_personal_question_with_a_close_unit_gets_its_facts_and_the_care
     assert library.message("provider_line") in message["text"]
 
 
-async def test_a_personal_question_without_a_close_unit_goes_to_the_care_team():
+async def test_a_personal_question_without_a_close_unit_is_declined_for_the_rules():
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("ask_personal_advice", answers=[match("spravato_taste", 0.1)])
-    await ActionAnswerQuestion().run(dispatcher, tracker, {})
-    assert dispatcher.messages[0]["response"] == "utter_personal_advice"
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert dispatcher.messages == []
+    assert SlotSet("declined", "personal") in events
 
 
 async def test_a_question_no_unit_fits_gets_an_honest_no_and_the_closest(library):
