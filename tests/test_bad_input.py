@@ -428,8 +428,8 @@ def test_over_socketio_a_bad_session_request_gets_a_new_session_that_works(
     assert isinstance(confirmed, str) and re.fullmatch(r"[0-9a-f]{32}", confirmed), confirmed
     texts = socket_texts(chat.send({"message": "what is ketamine", "session_id": confirmed}))
     assert_sensible(texts)
-    topic = library.topic("ask_what_is_ketamine")
-    assert topic is not None and any(topic.summary in t for t in texts), texts
+    unit = library.unit("what_is_ketamine_overview")
+    assert unit is not None and any(unit.answer in t for t in texts), texts
 
 
 def test_over_socketio_a_session_id_with_slashes_and_unicode_is_kept(
@@ -480,14 +480,18 @@ def test_afterwards_the_server_is_healthy_and_still_answers_questions(
     assert_still_running(server)
     with urllib.request.urlopen(f"{server.url}/", timeout=30) as root:
         assert root.status == 200
-    topic = library.topic("ask_what_is_ketamine")
-    assert topic is not None
+    unit = library.unit("what_is_ketamine_overview")
+    assert unit is not None
     sender = new_sender()
-    rest = rest_texts(post_json(server, {"sender": sender, "message": "what is ketamine"}), sender)
-    assert any(topic.summary in t for t in rest), rest
+    reply = post_json(server, {"sender": sender, "message": "what is ketamine"})
+    rest = rest_texts(reply, sender)
+    assert any(unit.answer in t for t in rest), rest
+    # Over REST the sources also come as data, beside the text that names them.
+    assert reply.body[-1]["custom"]["sources"] == [
+        {"title": s.title, "url": s.url} for s in unit.sources
+    ]
     over_socket = socket_texts(ask_socket(chat, "what is ketamine"))
-    assert any(topic.summary in t for t in over_socket), over_socket
-    assert all("ketamine" in t.lower() for t in [rest[-1], over_socket[-1]])
+    assert any(unit.answer in t for t in over_socket), over_socket
 
 
 def test_afterwards_the_server_log_holds_no_traceback(server: Server) -> None:

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.answers import answer_more
 from bot.content import Library
 from bot.tooling.endpoints import render, to_yaml
 from bot.tooling.tracker_db import EVENTS, open_store, store_url
@@ -157,8 +156,8 @@ def test_answers_come_back_when_the_action_server_is_back(
     with running(command, env, log) as process:
         wait_for_http(f"http://127.0.0.1:{without_actions.action_port}/health", process, log)
         reply, _ = timed_say(without_actions.url, "back-1", "what is ketamine?")
-    summary = library.topic("ask_what_is_ketamine").summary
-    assert words(summary) in reply
+    unit = library.unit("what_is_ketamine_overview")
+    assert unit is not None and words(unit.answer) in reply
 
 
 @pytest.mark.model
@@ -175,9 +174,12 @@ def test_a_restarted_server_continues_the_conversation_with_its_history(
         with running(command, env, log) as process:
             wait_for_http(url, process, log)
             reply = joined(say(url, "restart-1", text))
-    # The second server knows the topic only from the stored history (the last_topic slot).
-    deeper = answer_more(library.topic("ask_side_effects"), library).text
-    assert words(deeper) in reply
+    # The second server knows the last answer only from the stored history (the last_unit
+    # slot): "tell me more" gives its first related question.
+    nausea = library.unit("nausea_and_vomiting")
+    assert nausea is not None
+    following = library.unit(nausea.related[0])
+    assert following is not None and words(following.answer) in reply
 
 
 def stored_user_texts(env: dict[str, str], sender: str) -> list[str]:

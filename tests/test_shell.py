@@ -23,7 +23,7 @@ def words(text: str, count: int) -> re.Pattern[str]:
     return re.compile(r"\s+".join(re.escape(w) for w in text.split()[:count]))
 
 
-def test_shell_answers_a_side_effect_question_with_its_section_and_sources(library, tmp_path):
+def test_shell_answers_a_side_effect_question_with_its_answer_and_sources(library, tmp_path):
     assert MODEL.exists(), "train first: make train"
     action_port = free_port()
     env = {
@@ -51,9 +51,10 @@ def test_shell_answers_a_side_effect_question_with_its_section_and_sources(libra
     try:
         shell.expect("Bot loaded")
         shell.sendline("does ketamine make you nauseous?")
-        nausea = next(s for s in library.topic("ask_side_effects").sections if s.value == "nausea")
+        nausea = library.unit("nausea_and_vomiting")
+        assert nausea is not None
         shell.expect(words(library.messages["disclaimer"]["us"], 6), timeout=60)
-        shell.expect(words(nausea.text, 6), timeout=60)
+        shell.expect(words(nausea.answer, 6), timeout=60)
         shell.expect(re.escape(library.message("sources_heading")), timeout=10)
     finally:
         shell.sendcontrol("c")

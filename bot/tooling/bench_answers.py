@@ -162,8 +162,16 @@ def selector_training_files(library: Library, folder: Path) -> tuple[Path, Path]
 def train_response_selector(library: Library, folder: Path) -> tuple[Path, float]:
     """Train Rasa's default pipeline with the units as a retrieval intent."""
     nlu, domain = selector_training_files(library, folder)
+    stock = rasa_stock_config()
+    # The selector answers the retrieval intent "faq"; its results are kept under that name.
+    pipeline = [
+        {**c, "retrieval_intent": FAQ} if c["name"] == "ResponseSelector" else c
+        for c in stock["pipeline"]
+    ]
     config = folder / "config.yml"
-    config.write_text(yaml.safe_dump({**rasa_stock_config(), "language": "en"}, sort_keys=False))
+    config.write_text(
+        yaml.safe_dump({**stock, "pipeline": pipeline, "language": "en"}, sort_keys=False)
+    )
     started = time.perf_counter()
     subprocess.run(
         [
