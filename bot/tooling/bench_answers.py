@@ -28,8 +28,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -47,7 +45,7 @@ from bot.nlu_data import training_examples
 from bot.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
 from bot.sentence_encoder import default_encoder
 from bot.tooling.answer_eval import DEV_SET, Outcome, Question, read_questions, score, set_paths
-from bot.tooling.bench_nlu import rasa_stock_config
+from bot.tooling.bench_nlu import rasa_stock_config, train_rasa
 
 MODEL = Path("models") / "current.tar.gz"
 FAQ = "faq"
@@ -168,32 +166,8 @@ def train_response_selector(library: Library, folder: Path) -> tuple[Path, float
         {**c, "retrieval_intent": FAQ} if c["name"] == "ResponseSelector" else c
         for c in stock["pipeline"]
     ]
-    config = folder / "config.yml"
-    config.write_text(
-        yaml.safe_dump({**stock, "pipeline": pipeline, "language": "en"}, sort_keys=False)
-    )
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            ".venv/bin/rasa",
-            "train",
-            "nlu",
-            "--config",
-            str(config),
-            "--nlu",
-            str(nlu),
-            "--domain",
-            str(domain),
-            "--out",
-            str(folder),
-            "--fixed-model-name",
-            "selector",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
-    )
-    return folder / "selector.tar.gz", time.perf_counter() - started
+    config = {**stock, "pipeline": pipeline, "language": "en"}
+    return train_rasa("selector", config, folder, nlu, domain)
 
 
 def selector_ranked(parse: Parse) -> tuple[list[str], float]:

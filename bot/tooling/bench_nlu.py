@@ -57,8 +57,17 @@ def without_spacy(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "pipeline": [{"name": "WhitespaceTokenizer"}, *pipeline]}
 
 
-def train_rasa(name: str, config: dict[str, Any], out: Path) -> tuple[Path, float]:
-    """Train an NLU-only Rasa model; its path and the wall time of ``rasa train nlu``."""
+def train_rasa(
+    name: str,
+    config: dict[str, Any],
+    out: Path,
+    nlu: Path = Path("data/nlu"),
+    domain: Path | None = None,
+) -> tuple[Path, float]:
+    """Train an NLU-only Rasa model; its path and the wall time of ``rasa train nlu``.
+
+    ``domain`` is needed only for responses of retrieval intents.
+    """
     config_path = out / f"{name}.config.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
     started = time.perf_counter()
@@ -70,7 +79,8 @@ def train_rasa(name: str, config: dict[str, Any], out: Path) -> tuple[Path, floa
             "--config",
             str(config_path),
             "--nlu",
-            "data/nlu",
+            str(nlu),
+            *(["--domain", str(domain)] if domain else []),
             "--out",
             str(out),
             "--fixed-model-name",
