@@ -105,7 +105,7 @@ class ActionAnswerQuestion(Action):
         topics = [t for t in map(library.topic, asked_intents(tracker)) if t is not None]
         if not topics:
             dispatcher.utter_message(response="utter_default")
-            return []
+            return [SlotSet("declined", None)]
         for reply in answer_topics(topics, asked_entities(tracker), library):
             send(dispatcher, reply)
         return [
@@ -117,7 +117,7 @@ class ActionAnswerQuestion(Action):
 
 
 class ActionTellMore(Action):
-    """Give the deeper layer of the last topic."""
+    """Tell me more: the next related question of the last answer, or a topic's deeper layer."""
 
     def name(self) -> str:
         """Action name used in domain.yml and the rules."""

@@ -114,7 +114,7 @@ async def test_a_topic_button_for_a_non_knowledge_intent_sends_the_default():
     tracker = make_tracker("greet", text="/greet")
     events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["response"] == "utter_default"
-    assert events == []
+    assert events == [SlotSet("declined", None)]
 
 
 async def test_tell_more_after_a_unit_gives_its_first_related_unit_not_shown(library):
