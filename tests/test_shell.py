@@ -50,7 +50,7 @@ def test_shell_answers_a_side_effect_question_with_its_answer_and_sources(librar
     shell.logfile_read = sys.stdout
     try:
         shell.expect("Bot loaded")
-        shell.sendline("does ketamine make you nauseous?")
+        shell.sendline("does ketamine cause nausea?")
         nausea = library.unit("nausea_and_vomiting")
         assert nausea is not None
         shell.expect(words(library.messages["disclaimer"]["us"], 6), timeout=60)
