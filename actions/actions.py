@@ -90,12 +90,12 @@ class ActionAnswerQuestion(Action):
             for reply in answer_units(list(choice.units), library, choice.personal):
                 send(dispatcher, reply)
             return unit_events(tracker, list(choice.units))
-        forget = [SlotSet("last_unit", None), SlotSet("last_topic", None)]
+        # The last answer stays remembered: "tell me more" after a miss continues it.
         if choice.kind in DECLINED:
-            return [*forget, SlotSet("declined", DECLINED[choice.kind])]
+            return [SlotSet("declined", DECLINED[choice.kind])]
         region = tracker.get_slot("region")
         send(dispatcher, no_good_answer(choice.suggestions, region, library))
-        return [*forget, SlotSet("declined", None)]
+        return [SlotSet("declined", None)]
 
     @staticmethod
     def _topic_summary(

@@ -109,6 +109,14 @@ async def test_a_question_no_unit_fits_gets_an_honest_no_and_the_closest(library
     assert [b["title"] for b in message["buttons"]] == [library.unit("spravato_taste").question]
 
 
+async def test_a_miss_keeps_the_last_answer_for_tell_me_more():
+    dispatcher = CollectingDispatcher()
+    slots = {"last_unit": "spravato_taste", "shown_units": ["spravato_taste"]}
+    tracker = make_tracker("ask_side_effects", slots=slots, answers=[match("spravato_taste", 0.1)])
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert events == [SlotSet("declined", None)]
+
+
 async def test_a_topic_button_for_a_non_knowledge_intent_sends_the_default():
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("greet", text="/greet")
