@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answer_selection import NOT_UNDERSTOOD, OUT_OF_SCOPE, PERSONAL, choose_for_parse
+from bot.answer_selection import DECLINE_OUT_OF_SCOPE, NOT_UNDERSTOOD, PERSONAL, choose_for_parse
 from bot.answers import (
     Reply,
     answer_more,
@@ -23,7 +23,11 @@ from bot.content import Library, default_library, requested_region
 
 # The value of the "declined" slot for each way of declining when no answer unit fits;
 # the rules then send utter_personal_advice, utter_out_of_scope or utter_fallback.
-DECLINED = {PERSONAL: "personal", OUT_OF_SCOPE: "out_of_scope", NOT_UNDERSTOOD: "not_understood"}
+DECLINED = {
+    PERSONAL: "personal",
+    DECLINE_OUT_OF_SCOPE: "out_of_scope",
+    NOT_UNDERSTOOD: "not_understood",
+}
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
