@@ -105,14 +105,18 @@ def choose(
     return Choice(NO_GOOD_ANSWER, suggestions=near, ranked=ranked)
 
 
+def intent_ranking(parse: Mapping[str, Any]) -> dict[str, float]:
+    """Each intent's confidence in a message's parse data."""
+    return {r["name"]: float(r["confidence"]) for r in parse.get("intent_ranking") or []}
+
+
 def choose_for_parse(
     parse: Mapping[str, Any], unit_topics: Mapping[str, str], settings: Settings = Settings()
 ) -> Choice:
     """The reply for one message, from the parse data Rasa keeps for it."""
-    ranking = {r["name"]: float(r["confidence"]) for r in parse.get("intent_ranking") or []}
     return choose(
         (parse.get("intent") or {}).get("name") or "",
-        ranking,
+        intent_ranking(parse),
         candidates_from(parse.get(ANSWERS_KEY)),
         [candidates_from(part) for part in parse.get(PARTS_KEY) or []],
         unit_topics,

@@ -79,10 +79,16 @@ def answer_unit(unit: AnswerUnit, library: Library, personal: bool = False) -> R
     return Reply("\n\n".join(parts), buttons, shown)
 
 
+def _buttons_on_last(replies: list[Reply]) -> list[Reply]:
+    """Several replies to one message: only the last keeps its buttons."""
+    return [Reply(r.text, (), r.sources) for r in replies[:-1]] + replies[-1:]
+
+
 def answer_units(unit_ids: Sequence[str], library: Library, personal: bool = False) -> list[Reply]:
     """One reply per unit asked about (a message may ask several); only the last keeps buttons."""
-    replies = [answer_unit(u, library, personal) for u in map(library.unit, unit_ids) if u]
-    return [Reply(r.text, (), r.sources) for r in replies[:-1]] + replies[-1:]
+    return _buttons_on_last(
+        [answer_unit(u, library, personal) for u in map(library.unit, unit_ids) if u]
+    )
 
 
 def no_good_answer(suggestions: Sequence[str], region: str | None, library: Library) -> Reply:
@@ -122,8 +128,7 @@ def answer_topics(
 
     "Tell me more" then continues the last topic, which is the one remembered.
     """
-    replies = [answer_topic(topic, entities, library) for topic in topics]
-    return [Reply(r.text, (), r.sources) for r in replies[:-1]] + replies[-1:]
+    return _buttons_on_last([answer_topic(topic, entities, library) for topic in topics])
 
 
 def answer_more(topic: Topic, library: Library) -> Reply:

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,7 @@ class AnswerUnit:
 
     @property
     def texts(self) -> tuple[str, ...]:
-        """The wordings retrieval matches a question against: the question and its examples."""
+        """The ways a person may ask it: its question and example wordings."""
         return (self.question, *self.examples)
 
 
@@ -159,7 +159,7 @@ class Library:
         """The answer unit with this id, or None when there is none."""
         return self.units.get(unit_id)
 
-    @property
+    @cached_property
     def unit_topics(self) -> dict[str, str]:
         """The topic of each answer unit, by unit id."""
         return {unit.id: unit.topic for unit in self.units.values()}

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from bot.answer_selection import Settings, choose_for_parse
+from bot.answer_selection import Settings, choose_for_parse, intent_ranking
 from bot.content import KNOWLEDGE_INTENTS, Library, load_library
 from bot.nlu_data import training_examples
 from bot.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
@@ -78,10 +78,6 @@ def parse_all(model: Path, texts: Sequence[str]) -> list[tuple[Parse, float]]:
     return parsed
 
 
-def _ranking(parse: Parse) -> dict[str, float]:
-    return {r["name"]: float(r["confidence"]) for r in parse.get("intent_ranking") or []}
-
-
 def project_outcome(
     parse: Parse, ms: float, unit_topics: dict[str, str], settings: Settings
 ) -> Outcome:
@@ -99,7 +95,7 @@ def overview(intent: str) -> str:
 
 def topic_outcome(parse: Parse) -> Outcome:
     """The assistant before units: the predicted topic's summary, or a deflection."""
-    ranked = [n for n, _ in sorted(_ranking(parse).items(), key=lambda kv: -kv[1])]
+    ranked = [n for n, _ in sorted(intent_ranking(parse).items(), key=lambda kv: -kv[1])]
     topics = tuple(overview(n) for n in ranked if n in KNOWLEDGE_INTENTS)
     intent = (parse.get("intent") or {}).get("name") or ""
     return Outcome((overview(intent),) if intent in KNOWLEDGE_INTENTS else (), topics)
