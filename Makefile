@@ -23,7 +23,7 @@ WEB_PORT ?= 8080
 WEB_ORIGINS ?= http://127.0.0.1:$(WEB_PORT),http://localhost:$(WEB_PORT)
 WIDGET := bot/web/node_modules/rasa-webchat/lib/index.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-	$(wildcard bot/nlu/*.py) bot/safety.py bot/questions.py bot/text_classifier.py \
+	$(wildcard bot/nlu/*.py) $(wildcard bot/crisis/*.py bot/policies/*.py) bot/questions.py bot/text_classifier.py \
 	bot/embedding_classifier.py bot/sentence_encoder.py bot/language.py bot/retrieval.py \
 	bot/content/crisis_lexicon.yml $(wildcard bot/content/answers/*.yml)
 
@@ -131,6 +131,10 @@ bench-nlu: install ## Benchmark NLU pipelines on the held-out sets (writes repor
 .PHONY: bench-answers
 bench-answers: train ## Answer benchmark: does the reply answer the question? Five systems on tests/answers (writes reports/answer-bench.*; ~15 min)
 	$(BIN)/python -m bot.tooling.bench_answers --out reports
+
+.PHONY: bench-crisis
+bench-crisis: train ## Crisis benchmark: danger caught by kind, false alarms; five systems on tests/crisis (writes reports/crisis-bench.*; ~5 min)
+	$(BIN)/python -m bot.tooling.bench_crisis --out reports
 
 .PHONY: bench-load
 bench-load: train ## Load benchmark: full stack over REST at 1, 10 and 50 users, tracker checks, py-spy profile (writes reports/load-bench.*; ~8 min)

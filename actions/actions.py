@@ -20,6 +20,7 @@ from bot.answers import (
     no_topic,
 )
 from bot.content import Library, default_library, requested_region
+from bot.crisis.assessment import wants_crisis_line
 
 # The value of the "declined" slot for each way of declining when no answer unit fits;
 # the rules then send utter_personal_advice, utter_out_of_scope or utter_fallback.
@@ -34,6 +35,18 @@ def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     """Send a composed reply, with its buttons, through the dispatcher."""
     buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
     dispatcher.utter_message(text=reply.text, buttons=buttons)
+
+
+def send_answers(
+    dispatcher: CollectingDispatcher, tracker: Tracker, replies: list[Reply], library: Library
+) -> None:
+    """Send answers, then the crisis line when the assessor asked for it beside them."""
+    for reply in replies:
+        send(dispatcher, reply)
+    if wants_crisis_line(tracker.latest_message):
+        dispatcher.utter_message(
+            text=library.regional_message("crisis_line", tracker.get_slot("region"))[1]
+        )
 
 
 def asked_unit(tracker: Tracker) -> str | None:
@@ -83,16 +96,15 @@ class ActionAnswerQuestion(Action):
         library = default_library()
         unit = asked_unit(tracker)
         if unit is not None and library.unit(unit) is not None:
-            for reply in answer_units([unit], library):
-                send(dispatcher, reply)
+            send_answers(dispatcher, tracker, answer_units([unit], library), library)
             return unit_events(tracker, [unit])
         text = str(tracker.latest_message.get("text") or "")
         if text.startswith("/"):
             return self._topic_summary(dispatcher, tracker, library)
         choice = choose_for_parse(tracker.latest_message, library.unit_topics)
         if choice.units:
-            for reply in answer_units(list(choice.units), library, choice.personal):
-                send(dispatcher, reply)
+            replies = answer_units(list(choice.units), library, choice.personal)
+            send_answers(dispatcher, tracker, replies, library)
             return unit_events(tracker, list(choice.units))
         # The last answer stays remembered: "tell me more" after a miss continues it.
         if choice.kind in DECLINED:
@@ -110,8 +122,9 @@ class ActionAnswerQuestion(Action):
         if not topics:
             dispatcher.utter_message(response="utter_default")
             return [SlotSet("declined", None)]
-        for reply in answer_topics(topics, asked_entities(tracker), library):
-            send(dispatcher, reply)
+        send_answers(
+            dispatcher, tracker, answer_topics(topics, asked_entities(tracker), library), library
+        )
         return [
             SlotSet("last_topic", topics[-1].intent),
             SlotSet("more_given", False),
@@ -137,8 +150,7 @@ class ActionTellMore(Action):
             shown = set(tracker.get_slot("shown_units") or [])
             unshown = [u for u in last_unit.related if u not in shown]
             if unshown:
-                for reply in answer_units(unshown[:1], library):
-                    send(dispatcher, reply)
+                send_answers(dispatcher, tracker, answer_units(unshown[:1], library), library)
                 return unit_events(tracker, unshown[:1])
             send(dispatcher, no_more_related(library))
             return []
@@ -149,7 +161,7 @@ class ActionTellMore(Action):
         if tracker.get_slot("more_given"):
             send(dispatcher, more_exhausted(topic, library))
             return []
-        send(dispatcher, answer_more(topic, library))
+        send_answers(dispatcher, tracker, [answer_more(topic, library)], library)
         return [SlotSet("more_given", True)]
 
 

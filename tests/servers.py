@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import secrets
 import shutil
 import signal
@@ -17,6 +18,10 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import socketio
+import yaml
 
 from bot.tooling.endpoints import render, to_yaml
 
@@ -26,6 +31,12 @@ MODEL = ROOT / "models" / "current.tar.gz"
 SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.tooling.rasa_cli"]
 # Loading the model takes about a minute on 2 busy cores; leave room.
 START_TIMEOUT = 420.0
+SOCKET = yaml.safe_load((ROOT / "credentials.yml").read_text())[
+    "bot.channels.socketio.WebChatInput"
+]
+USER_EVENT, BOT_EVENT = SOCKET["user_message_evt"], SOCKET["bot_message_evt"]
+REPLY_TIMEOUT = 120.0  # the first reply; two busy cores, and a long message takes a while
+QUIET = 1.5  # seconds without a further bot message that end a socket.io reply
 
 
 def free_port() -> int:
@@ -130,6 +141,53 @@ def say(url: str, sender: str, text: str, timeout: float = 60.0) -> list[str]:
     )
     with urllib.request.urlopen(request, timeout=timeout) as reply:
         return [m["text"] for m in json.loads(reply.read()) if "text" in m]
+
+
+class SocketChat:
+    """One visitor on the socket.io channel, as the web widget talks to it."""
+
+    def __init__(self, url: str, origin: str, disclaimer: str) -> None:
+        """Connect to the server at ``url`` as a page from ``origin``."""
+        self.client = socketio.Client(reconnection=False, handle_sigint=False)
+        self.replies: queue.Queue[Any] = queue.Queue()
+        self.confirmed: queue.Queue[Any] = queue.Queue()
+        self.disclaimer = disclaimer.strip()
+        self.client.on(BOT_EVENT, self.replies.put)
+        self.client.on("session_confirm", self.confirmed.put)
+        self.client.connect(
+            url, headers={"Origin": origin}, transports=["polling"], wait_timeout=30
+        )
+
+    def start_session(self, session_id: Any = None) -> Any:
+        """Ask for a session (the widget sends its stored id, or none); the id confirmed."""
+        self.client.emit("session_request", {"session_id": session_id})
+        return self.confirmed.get(timeout=30)
+
+    def send(self, payload: Any) -> list[Any]:
+        """Emit ``payload`` as a user message; the bot messages sent back.
+
+        Waits for the first one that is not the session's disclaimer, then until no
+        more come for :data:`QUIET` seconds.
+        """
+        self.client.emit(USER_EVENT, payload)
+        got = [self.replies.get(timeout=REPLY_TIMEOUT)]
+        while message_text(got[-1]) == self.disclaimer:
+            got.append(self.replies.get(timeout=REPLY_TIMEOUT))
+        while True:
+            try:
+                got.append(self.replies.get(timeout=QUIET))
+            except queue.Empty:
+                return got
+
+    def close(self) -> None:
+        # Close the Engine.IO session without waiting for the client's pending long
+        # poll, which the server only ends at its next ping (25 s).
+        self.client.eio.disconnect(abort=True)
+
+
+def message_text(message: Any) -> str:
+    """The text of a socket.io bot message (or the repr of something else)."""
+    return str(message.get("text", "")) if isinstance(message, dict) else repr(message)
 
 
 class Postgres:

@@ -20,7 +20,6 @@ traceback.
 from __future__ import annotations
 
 import json
-import queue
 import re
 import time
 import urllib.error
@@ -33,22 +32,24 @@ from subprocess import Popen
 from typing import Any
 
 import pytest
-import socketio
-import yaml
 
 from bot.channels.inbound import MAX_SENDER_CHARS, MAX_TEXT_CHARS
 from bot.content import Library
-from tests.servers import MODEL, ROOT, free_port, rasa_run, running, wait_for_http, write_endpoints
+from tests.servers import (
+    MODEL,
+    REPLY_TIMEOUT,
+    ROOT,
+    SocketChat,
+    free_port,
+    rasa_run,
+    running,
+    wait_for_http,
+    write_endpoints,
+)
 
 pytestmark = pytest.mark.model
 
 ORIGIN = "http://bad-input.test"  # the page origin the socket.io channel lets in (WEB_ORIGINS)
-SOCKET = yaml.safe_load((ROOT / "credentials.yml").read_text())[
-    "bot.channels.socketio.WebChatInput"
-]
-USER_EVENT, BOT_EVENT = SOCKET["user_message_evt"], SOCKET["bot_message_evt"]
-REPLY_TIMEOUT = 120.0  # the first reply; two busy cores, and a long message takes a while
-QUIET = 1.5  # seconds without a further bot message that end a socket.io reply
 # What must never reach a person: server internals instead of an answer.
 LEAK = re.compile(r"Traceback|Exception|Error:|object at 0x|<class '|\{'\w+': |\['|\bb'\\x")
 
@@ -113,54 +114,9 @@ def new_sender() -> str:
     return f"bad-input-{uuid.uuid4().hex[:12]}"
 
 
-class SocketChat:
-    """One visitor on the socket.io channel, as the web widget talks to it."""
-
-    def __init__(self, server: Server, library: Library) -> None:
-        self.client = socketio.Client(reconnection=False, handle_sigint=False)
-        self.replies: queue.Queue[Any] = queue.Queue()
-        self.confirmed: queue.Queue[Any] = queue.Queue()
-        self.disclaimer = library.messages["disclaimer"]["us"].strip()
-        self.client.on(BOT_EVENT, self.replies.put)
-        self.client.on("session_confirm", self.confirmed.put)
-        self.client.connect(
-            server.url, headers={"Origin": ORIGIN}, transports=["polling"], wait_timeout=30
-        )
-
-    def start_session(self, session_id: Any = None) -> Any:
-        """Ask for a session (the widget sends its stored id, or none); the id confirmed."""
-        self.client.emit("session_request", {"session_id": session_id})
-        return self.confirmed.get(timeout=30)
-
-    def send(self, payload: Any) -> list[Any]:
-        """Emit ``payload`` as a user message; the bot messages sent back.
-
-        Waits for the first one that is not the session's disclaimer, then until no
-        more come for :data:`QUIET` seconds.
-        """
-        self.client.emit(USER_EVENT, payload)
-        got = [self.replies.get(timeout=REPLY_TIMEOUT)]
-        while _text(got[-1]) == self.disclaimer:
-            got.append(self.replies.get(timeout=REPLY_TIMEOUT))
-        while True:
-            try:
-                got.append(self.replies.get(timeout=QUIET))
-            except queue.Empty:
-                return got
-
-    def close(self) -> None:
-        # Close the Engine.IO session without waiting for the client's pending long
-        # poll, which the server only ends at its next ping (25 s).
-        self.client.eio.disconnect(abort=True)
-
-
-def _text(message: Any) -> str:
-    return str(message.get("text", "")) if isinstance(message, dict) else repr(message)
-
-
 @pytest.fixture
 def chat(server: Server, library: Library) -> Iterator[SocketChat]:
-    visitor = SocketChat(server, library)
+    visitor = SocketChat(server.url, ORIGIN, library.messages["disclaimer"]["us"])
     yield visitor
     visitor.close()
 
@@ -448,7 +404,7 @@ def replies_over(channel: str, server: Server, library: Library, text: str) -> l
     if channel == "rest":
         sender = new_sender()
         return rest_texts(post_json(server, {"sender": sender, "message": text}), sender)
-    visitor = SocketChat(server, library)
+    visitor = SocketChat(server.url, ORIGIN, library.messages["disclaimer"]["us"])
     try:
         return socket_texts(ask_socket(visitor, text))
     finally:
@@ -496,7 +452,7 @@ def test_afterwards_the_server_is_healthy_and_still_answers_questions(
 
 def test_afterwards_the_server_log_holds_no_traceback(server: Server) -> None:
     time.sleep(1)  # let the last lines reach the file
-    log = server.log.read_text(encoding="utf-8", errors="replace")
+    log = server.log.readmessage_text(encoding="utf-8", errors="replace")
     problems = [
         line
         for line in log.splitlines()

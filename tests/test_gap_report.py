@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.safety import default_detector
+from bot.crisis.lexicon import default_detector
 from bot.tooling.gap_report import (
     UserMessage,
     find_gaps,

@@ -24,16 +24,22 @@ from bot.answers import (
     no_topic,
 )
 from bot.content import CONTENT_DIR, ENTITY_TYPES, KNOWLEDGE_INTENTS, Library, default_library
+from bot.crisis.lexicon import allowed_typos, default_detector, normalise
 from bot.nlu_data import normalise as normalise_example
 from bot.nlu_data import plain_text
 from bot.questions import split_questions
-from bot.safety import allowed_typos, default_detector, normalise
 
 # The library and the detector are loaded once per process; hypothesis calls the tests
 # many times, so fixtures (which it cannot reset between examples) are not used.
 LIBRARY: Library = default_library()
 DETECTOR = default_detector()
-PHRASES: list[str] = yaml.safe_load((CONTENT_DIR / "crisis_lexicon.yml").read_text())["phrases"]
+PHRASES: list[str] = [
+    phrase
+    for phrases in yaml.safe_load((CONTENT_DIR / "crisis_lexicon.yml").read_text())[
+        "kinds"
+    ].values()
+    for phrase in phrases
+]
 JOINERS = {"and", "also", "plus", "then"}
 TEXT_SETTINGS = settings(max_examples=300, deadline=None)
 

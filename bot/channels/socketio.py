@@ -11,7 +11,8 @@ Rasa's own ``SocketIOInput`` with these changes:
   server. The allowed origins come from ``WEB_ORIGINS`` (comma-separated) or the
   ``cors_allowed_origins`` credential; with neither, only same-origin pages connect.
 - Each bot message is sent whole, as one chat bubble, so an answer stays together
-  with its sources and buttons. A crisis response is marked with the widget's
+  with its sources and buttons. A crisis response (``utter_crisis`` and the cards
+  for each kind of danger, ``utter_crisis_*``) is marked with the widget's
   ``customCss`` metadata (class ``kb-crisis``) so the page can show it as a card.
 - Each message is checked first (:mod:`bot.channels.inbound`). One that is not an
   object, or whose text is not a string, is too long or holds a lone surrogate,
@@ -64,7 +65,7 @@ class WebChatOutput(SocketIOOutput):
 
     def _message(self, text: str, **kwargs: Any) -> dict[str, Any]:
         message: dict[str, Any] = {"text": text.strip()}
-        if kwargs.get("utter_action") == CRISIS_RESPONSE:
+        if str(kwargs.get("utter_action") or "").startswith(CRISIS_RESPONSE):
             message["metadata"] = {"customCss": {"style": "class", "css": CRISIS_CLASS}}
         return message
 

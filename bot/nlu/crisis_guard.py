@@ -1,40 +1,147 @@
-"""Rasa NLU component: route messages with crisis phrases to ``crisis``.
+"""Rasa NLU component: the crisis assessor, last in the pipeline.
 
-It runs last in the pipeline, after DIET and the FallbackClassifier, so that a
-high-risk message gets the crisis response whatever the classifier predicted.
+For each message it reads the conversation so far from the tracker (Rasa passes
+it to NLU components that ask for it), assesses the message
+(:func:`bot.crisis.assessment.assess`: lexicon, the assessor's own model,
+context) and stores the assessment in the parse data, where the tracker keeps it
+for the next message. Clear danger becomes intent ``crisis``, with an entity
+``danger_<kind>`` for the kinds that have their own card (means at hand,
+self-harm, emergency, someone else at risk), which the rules in
+``data/stories/rules.yml`` route to that card: plain responses, so no action
+server is needed. A
+``crisis`` that the intent classifier predicted but the assessor does not
+confirm gives way to the next intent.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from typing import Any
 
+import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.content import default_library
+from bot.crisis.assessment import (
+    ASSESSMENT_KEY,
+    CRISIS,
+    Assessment,
+    Context,
+    Settings,
+    assess,
+)
+from bot.crisis.lexicon import LEXICON_FILE, CrisisDetector, default_detector
+from bot.crisis.model import NO_DANGER, TRAINING_DIR, CrisisModel, read_examples
 from bot.nlu.override import override_intent
-from bot.safety import CrisisDetector, default_detector
+from bot.sentence_encoder import default_encoder
 
 CRISIS_INTENT = "crisis"
+CRISIS_ACTION = "utter_crisis"
+CHECK_IN_ACTION = "utter_check_in"
 GUARD_KEY = "crisis_guard"
+# Suicidal thoughts get utter_crisis; these kinds get utter_crisis_<kind>.
+KINDS_WITH_OWN_CARD = ("means", "self_harm", "emergency", "other_at_risk")
+_FILE = "crisis_model.joblib"
+logger = logging.getLogger(__name__)
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+def conversation_context(tracker: DialogueStateTracker | None, turns: int) -> Context:
+    """What the tracker says before the message (:class:`bot.crisis.assessment.Context`).
+
+    The assessments of the user's last ``turns`` messages since the last crisis card,
+    whether a card was shown in this session, and whether the last reply was the check-in.
+    """
+    earlier: list[Assessment] = []
+    card_shown = False
+    last_action: str | None = None
+    for event in reversed(tracker.events if tracker else []):
+        if isinstance(event, ActionExecuted):
+            if event.action_name == ACTION_SESSION_START_NAME:
+                break
+            if last_action is None and event.action_name != ACTION_LISTEN_NAME:
+                last_action = event.action_name
+            card_shown = card_shown or (event.action_name or "").startswith(CRISIS_ACTION)
+        elif isinstance(event, UserUttered) and not card_shown and len(earlier) < turns:
+            stored = Assessment.from_dict(event.parse_data.get(ASSESSMENT_KEY))
+            if stored is not None:
+                earlier.append(stored)
+    return Context(tuple(earlier), card_shown, last_action == CHECK_IN_ACTION)
+
+
+def training_examples(
+    training_data: TrainingData, detector: CrisisDetector
+) -> list[tuple[str, str]]:
+    """The assessor's own examples, plus every NLU and answer-unit example.
+
+    NLU ``crisis`` examples take the kind of the lexicon phrase they contain
+    ("suicide" when none); every other example is a negative: questions about the
+    treatment, including about suicidality as a topic, are what the assessor must
+    leave alone.
+    """
+    examples = read_examples()
+    for message in training_data.intent_examples:
+        text = message.get(TEXT)
+        if message.get(INTENT) == CRISIS_INTENT:
+            phrase = detector.find(text)
+            examples.append((text, detector.kind_of(phrase) if phrase else "suicide"))
+        else:
+            examples.append((text, NO_DANGER))
+    for unit in default_library().units.values():
+        examples.extend((example, NO_DANGER) for example in unit.examples)
+    return examples
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class CrisisGuard(GraphComponent, IntentClassifier):
-    """Overrides the predicted intent with ``crisis`` when the lexicon matches."""
+    """Assesses each message in its conversation; clear danger becomes intent ``crisis``."""
 
-    def __init__(self, detector: CrisisDetector) -> None:
-        """Wrap a crisis detector."""
-        self._detector = detector
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The tier thresholds (:class:`bot.crisis.assessment.Settings`)."""
+        defaults = Settings()
+        return {
+            "crisis": defaults.crisis,
+            "context": defaults.context,
+            "concern": defaults.concern,
+            "turns": defaults.turns,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any] | None = None,
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
+        model: CrisisModel | None = None,
+    ) -> None:
+        """Hold the settings, where to persist, and the model if trained.
+
+        Without arguments: the lexicon alone, with the default settings.
+        """
+        config = {**self.get_default_config(), **(config or {})}
+        self._settings = Settings(**{k: config[k] for k in self.get_default_config()})
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model
+        self._detector = default_detector()
 
     @classmethod
-    def required_components(cls) -> list[type]:
-        """Runs after an intent classifier, whose prediction it may override."""
-        return [IntentClassifier]
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The training files and the lexicon: editing any of them retrains the model."""
+        digest = hashlib.sha256(LEXICON_FILE.read_bytes())
+        for path in sorted(TRAINING_DIR.glob("*.yml")):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
 
     @classmethod
     def create(
@@ -44,16 +151,83 @@ class CrisisGuard(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> CrisisGuard:
-        """Build the component with the project's crisis lexicon."""
-        return cls(default_detector())
+        """An untrained component: the lexicon works already."""
+        return cls(config, model_storage, resource)
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Set intent ``crisis`` (confidence 1) on each message with a crisis phrase."""
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CrisisGuard:
+        """The component with its trained model; without one, the lexicon alone."""
+        model = None
+        try:
+            with model_storage.read_from(resource) as folder:
+                model = joblib.load(folder / _FILE)
+        except (ValueError, FileNotFoundError):
+            logger.warning("CrisisGuard has no model; only the crisis lexicon is used")
+        return cls(config, model_storage, resource, model)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the assessor's model and persist it."""
+        examples = training_examples(training_data, self._detector)
+        self._model = CrisisModel.train(examples, default_encoder())
+        assert self._storage is not None and self._resource is not None
+        with self._storage.write_to(self._resource) as folder:
+            joblib.dump(self._model, folder / _FILE)
+        return self._resource
+
+    def assess(self, text: str, context: Context, classified: str | None) -> Assessment:
+        """The assessment of one message (also used by the crisis benchmark)."""
+        probabilities = None
+        if self._model is not None and text.strip():
+            probabilities = self._model.probabilities(text, default_encoder().encode_one(text))
+        return assess(
+            text,
+            probabilities,
+            context,
+            self._detector,
+            answered_yes=classified == "affirm",
+            settings=self._settings,
+        )
+
+    def process(
+        self, messages: list[Message], tracker: DialogueStateTracker | None = None
+    ) -> list[Message]:
+        """Assess each message; route clear danger to ``crisis`` with its kind."""
+        context = conversation_context(tracker, self._settings.turns)
         for message in messages:
             text = message.get(TEXT)
-            if not isinstance(text, str) or not self._detector.is_crisis(text):
+            if not isinstance(text, str) or text.startswith("/"):
                 continue
             classified = (message.get(INTENT) or {}).get("name")
-            # Kept in the parse data so evaluations can see what the lexicon caught.
-            override_intent(message, CRISIS_INTENT, GUARD_KEY, {"classified_as": classified})
+            assessment = self.assess(text, context, classified)
+            message.set(ASSESSMENT_KEY, assessment.as_dict(), add_to_output=True)
+            if assessment.tier == CRISIS:
+                # Kept in the parse data so evaluations can see what the classifier said.
+                override_intent(message, CRISIS_INTENT, GUARD_KEY, {"classified_as": classified})
+                if assessment.kind in KINDS_WITH_OWN_CARD:
+                    danger = {
+                        "entity": f"danger_{assessment.kind}",
+                        "value": assessment.kind,
+                        "extractor": type(self).__name__,
+                    }
+                    message.set(
+                        ENTITIES, [*(message.get(ENTITIES) or []), danger], add_to_output=True
+                    )
+            elif classified == CRISIS_INTENT:
+                _give_way(message)
+                message.set(GUARD_KEY, {"classified_as": classified}, add_to_output=True)
         return messages
+
+
+def _give_way(message: Message) -> None:
+    """Replace an unconfirmed ``crisis`` by the next intent in the ranking."""
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT]
+    if ranking:
+        message.set(INTENT, ranking[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -29,8 +29,8 @@ from rapidfuzz import fuzz, utils
 
 from bot.answer_selection import NO_GOOD_ANSWER, choose_for_parse
 from bot.content import KNOWLEDGE_INTENTS, default_library
+from bot.crisis.lexicon import CrisisDetector, default_detector
 from bot.retrieval import ANSWERS_KEY
-from bot.safety import CrisisDetector, default_detector
 from bot.tooling.tracker_db import EVENTS, StoreError, describe, open_store, store_url
 
 ROOT = Path(__file__).resolve().parents[2]

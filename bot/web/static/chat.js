@@ -5,7 +5,8 @@
  *   text nodes are touched and new nodes are made with createElement/textContent,
  *   never innerHTML, so bot text stays text: "<script>" shows as it is written.
  * - A crisis response (marked by the server with the class kb-crisis, see
- *   bot/channels/socketio.py) becomes a card with call and text buttons.
+ *   bot/channels/socketio.py) becomes a card with call and text buttons, and the
+ *   same buttons stay above the chat for the rest of the conversation.
  * - Links the widget made from markdown keep only http(s), tel, sms and mailto
  *   targets: the widget turns off react-markdown's URL filter (transformLinkUri: null).
  * - Accessibility: new bot messages are read out through live regions, the input,
@@ -171,6 +172,18 @@
     bubble.insertBefore(heading, speaker ? speaker.nextSibling : bubble.firstChild);
     var actions = crisisActions(text);
     if (actions.childNodes.length) bubble.insertBefore(actions, heading.nextSibling);
+    keepHelpInView(text);
+  }
+
+  // The card scrolls away as the conversation goes on; its call buttons stay here.
+  function keepHelpInView(text) {
+    var help = document.getElementById("kb-help");
+    if (!help || help.getAttribute("data-text") === text) return;
+    help.textContent = "";
+    help.appendChild(make("p", { class: "kb-crisis-heading" }, "Help is available right now"));
+    help.appendChild(crisisActions(text));
+    help.setAttribute("data-text", text);
+    help.hidden = false;
   }
 
   // The text read out for a bot message: its paragraphs and list items; the line of

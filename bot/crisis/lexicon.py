@@ -1,9 +1,9 @@
-"""Crisis detection that does not depend on the classifier.
+"""The crisis lexicon: the deterministic floor of crisis detection.
 
-A lexicon of first-person danger phrases (``content/crisis_lexicon.yml``) is
-matched against the message with small typos allowed, so that "kil myself" is
-caught even when the intent classifier is unsure. Pure Python: used by the NLU
-component in :mod:`bot.nlu.crisis_guard` and directly by tests.
+First-person danger phrases, each with its kind of danger
+(``content/crisis_lexicon.yml``), are matched against the message with small
+typos allowed, so that "kil myself" is caught whatever any model says. Pure
+Python: used by the assessor (:mod:`bot.crisis.assessment`) and directly by tests.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.content import CONTENT_DIR
 
+DEFAULT_KIND = "suicide"
+LEXICON_FILE = CONTENT_DIR / "crisis_lexicon.yml"
 _NON_WORD = re.compile(r"[^a-z0-9ñ]+")
 
 
@@ -50,13 +53,20 @@ def allowed_typos(length: int) -> int:
 class CrisisDetector:
     """Finds crisis phrases in a message, tolerating typos and split or joined words."""
 
-    def __init__(self, phrases: list[str]) -> None:
+    def __init__(self, phrases: Mapping[str, str] | Iterable[str]) -> None:
+        """Index ``phrases``: a mapping of phrase to kind, or bare phrases (kind "suicide")."""
+        kinds = phrases if isinstance(phrases, Mapping) else dict.fromkeys(phrases, DEFAULT_KIND)
+        self._kinds: dict[str, str] = dict(kinds)
         self._by_size: dict[int, dict[str, str]] = defaultdict(dict)
-        for phrase in phrases:
+        for phrase in self._kinds:
             words = normalise(phrase).split()
             if words:
                 # Joined without spaces, so "kill my self" and "killmyself" both match.
                 self._by_size[len(words)]["".join(words)] = phrase
+
+    def kind_of(self, phrase: str) -> str:
+        """The kind of danger of a lexicon phrase."""
+        return self._kinds[phrase]
 
     def find(self, text: str) -> str | None:
         """The lexicon phrase found in ``text``, or None."""
@@ -77,10 +87,11 @@ class CrisisDetector:
         return self.find(text) is not None
 
 
-def load_detector(path: Path = CONTENT_DIR / "crisis_lexicon.yml") -> CrisisDetector:
+def load_detector(path: Path = LEXICON_FILE) -> CrisisDetector:
     """A detector built from the lexicon file at ``path``."""
     with path.open(encoding="utf-8") as handle:
-        return CrisisDetector(list(yaml.safe_load(handle)["phrases"]))
+        kinds: dict[str, list[str]] = yaml.safe_load(handle)["kinds"]
+    return CrisisDetector({phrase: kind for kind, phrases in kinds.items() for phrase in phrases})
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,149 @@
+"""How much danger a message shows, read in the context of the conversation.
+
+The assessment chooses a tier:
+
+- ``crisis``: clear danger; the crisis card of its kind, at once;
+- ``check_in``: an uncertain signal (despair without intent); the answer asked
+  for, then "Are you having thoughts of harming yourself?";
+- ``line``: no danger, but the crisis line belongs beside the answer: a question
+  about suicide or overdose as a topic, or any message after a crisis card;
+- ``none``.
+
+The lexicon decides first and overrides everything; then the model's danger
+probability for the message alone; then the same probability against a lower bar
+when an earlier message of the conversation showed concern, so that risk stated
+across turns is caught. Pure Python: the NLU component
+:mod:`bot.nlu.crisis_guard` gathers the inputs from the Rasa tracker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.crisis.lexicon import CrisisDetector, normalise
+from bot.crisis.model import DANGER_KINDS, DISTRESS
+
+CRISIS = "crisis"
+CHECK_IN = "check_in"
+LINE = "line"
+NONE = "none"
+TIERS = (CRISIS, CHECK_IN, LINE, NONE)
+ASSESSMENT_KEY = "crisis_assessment"
+CHECK_IN_YES_KIND = "suicide"
+
+# Suicide, self-harm or overdose named as a subject ("does esketamine help suicidal
+# thoughts?"): answered, with the crisis line beside the answer.
+_TOPIC = re.compile(
+    r"\b(suicid\w*|self ?harm\w*|overdos\w*|kill (my|him|her|them) ?sel(f|ves)"
+    r"|harm(ing)? (my|him|her|them) ?sel(f|ves)|want(s|ed)? to die)\b"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the tiers begin, in the model's probabilities (tuned on ``tests/crisis/dev.yml``).
+
+    ``crisis``: danger probability that is clear danger on its own;
+    ``context``: the lower bar for danger after a message of concern in the last ``turns``;
+    ``concern``: danger plus distress probability that is concern (a check-in, and it
+    lowers the bar for the next messages).
+    """
+
+    crisis: float = 0.5
+    context: float = 0.25
+    concern: float = 0.5
+    turns: int = 3
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The tier chosen for a message, with what it rests on."""
+
+    tier: str
+    kind: str | None = None
+    danger: float = 0.0
+    concern: float = 0.0
+    reason: str = NONE
+    phrase: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain dict for the parse data (it is stored with the message in the tracker)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Assessment | None:
+        """The assessment stored in a message's parse data, or None if there is none."""
+        if not isinstance(data, dict) or data.get("tier") not in TIERS:
+            return None
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation says before the message.
+
+    ``earlier``: the assessments of the user's earlier messages, newest first, since
+    the last crisis card; ``card_shown``: a crisis card was sent in this session;
+    ``after_check_in``: the bot's last reply asked the check-in question.
+    """
+
+    earlier: tuple[Assessment, ...] = field(default_factory=tuple)
+    card_shown: bool = False
+    after_check_in: bool = False
+
+
+def danger_of(probabilities: Mapping[str, float]) -> tuple[float, float, str]:
+    """(danger, concern, most likely kind of danger) from the model's probabilities."""
+    danger = sum(probabilities.get(k, 0.0) for k in DANGER_KINDS)
+    kind = max(DANGER_KINDS, key=lambda k: probabilities.get(k, 0.0))
+    return danger, danger + probabilities.get(DISTRESS, 0.0), kind
+
+
+def is_topic(text: str) -> bool:
+    """True when ``text`` names suicide, self-harm or overdose as a subject."""
+    return bool(_TOPIC.search(normalise(text)))
+
+
+def wants_crisis_line(parse: Mapping[str, Any]) -> bool:
+    """True when the assessment in a message's parse data puts the crisis line beside the answer."""
+    stored = Assessment.from_dict(parse.get(ASSESSMENT_KEY))
+    return stored is not None and stored.tier == LINE
+
+
+def assess(
+    text: str,
+    probabilities: Mapping[str, float] | None,
+    context: Context,
+    detector: CrisisDetector,
+    *,
+    answered_yes: bool = False,
+    settings: Settings = Settings(),
+) -> Assessment:
+    """The tier for ``text``.
+
+    ``probabilities``: the model's, or None when there is no model (then only the
+    lexicon and the check-in answer can raise a crisis); ``answered_yes``: the
+    message was classified as a yes.
+    """
+    danger, concern, kind = danger_of(probabilities) if probabilities else (0.0, 0.0, "")
+    phrase = detector.find(text)
+    if phrase is not None:
+        return Assessment(CRISIS, detector.kind_of(phrase), danger, concern, "lexicon", phrase)
+    if context.after_check_in and answered_yes:
+        return Assessment(CRISIS, CHECK_IN_YES_KIND, danger, concern, "check_in_answer")
+    recent = context.earlier[: settings.turns]
+    if danger >= settings.crisis:
+        return Assessment(CRISIS, kind, danger, concern, "model")
+    if danger >= settings.context and any(e.concern >= settings.concern for e in recent):
+        return Assessment(CRISIS, kind, danger, concern, "context")
+    checked_in = any(e.tier == CHECK_IN for e in recent) or context.after_check_in
+    if concern >= settings.concern and not checked_in:
+        return Assessment(CHECK_IN, None, danger, concern, "concern")
+    if concern >= settings.concern or is_topic(text) or context.card_shown:
+        reason = "topic" if is_topic(text) else "after_card" if context.card_shown else "concern"
+        return Assessment(LINE, None, danger, concern, reason)
+    return Assessment(NONE, None, danger, concern)

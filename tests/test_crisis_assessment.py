@@ -1,0 +1,131 @@
+"""The crisis assessment: lexicon first, then the model, then the conversation; tiers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.crisis.assessment import (
+    CHECK_IN,
+    CRISIS,
+    LINE,
+    NONE,
+    Assessment,
+    Context,
+    Settings,
+    assess,
+    is_topic,
+    wants_crisis_line,
+)
+from bot.crisis.lexicon import default_detector
+
+DETECTOR = default_detector()
+QUIET = {"none": 1.0}
+SETTINGS = Settings(crisis=0.5, context=0.25, concern=0.5)
+
+
+def probabilities(**given: float) -> dict[str, float]:
+    """Model output with the rest of the mass on ``none``."""
+    return {**given, "none": 1.0 - sum(given.values())}
+
+
+def run(
+    text: str, probs: dict[str, float] | None = None, context: Context | None = None, **kw
+) -> Assessment:
+    probs = probs if probs is not None else QUIET
+    return assess(text, probs, context or Context(), DETECTOR, settings=SETTINGS, **kw)
+
+
+def test_a_lexicon_phrase_is_a_crisis_whatever_the_model_says():
+    result = run("spravato stopped working and i want to end it all", QUIET)
+    assert (result.tier, result.kind, result.reason) == (CRISIS, "suicide", "lexicon")
+
+
+def test_the_lexicon_names_the_kind_of_danger():
+    assert run("my husband took too many pills").kind == "emergency"
+    assert run("i bought a gun last week").kind == "means"
+    assert run("i keep cutting myself").kind == "self_harm"
+
+
+def test_a_clear_model_signal_is_a_crisis_of_the_most_likely_kind():
+    result = run(
+        "theres a gun in the house and i keep looking at it", probabilities(means=0.5, suicide=0.2)
+    )
+    assert (result.tier, result.kind, result.reason) == (CRISIS, "means", "model")
+
+
+def test_a_weaker_signal_is_a_crisis_only_after_a_message_of_concern():
+    weak = probabilities(suicide=0.3)
+    assert run("ive started thinking about how i would do it", weak).tier != CRISIS
+    tired = Assessment(CHECK_IN, danger=0.1, concern=0.7)
+    result = run("ive started thinking about how i would do it", weak, Context(earlier=(tired,)))
+    assert (result.tier, result.reason) == (CRISIS, "context")
+
+
+def test_only_the_last_few_messages_count_as_context():
+    old = Assessment(CHECK_IN, concern=0.9)
+    calm = Assessment(NONE)
+    context = Context(earlier=(calm, calm, calm, old))
+    assert run("how would i even do it", probabilities(suicide=0.3), context).tier != CRISIS
+
+
+def test_despair_without_intent_gets_a_check_in():
+    result = run("nothing ever helps, im so tired of all of this", probabilities(distress=0.6))
+    assert (result.tier, result.kind) == (CHECK_IN, None)
+
+
+def test_the_check_in_is_not_asked_twice_in_a_row():
+    asked = Context(earlier=(Assessment(CHECK_IN, concern=0.6),))
+    assert run("still feel like nothing helps", probabilities(distress=0.6), asked).tier == LINE
+
+
+def test_yes_to_the_check_in_is_a_crisis():
+    result = run("yes", QUIET, Context(after_check_in=True), answered_yes=True)
+    assert (result.tier, result.kind, result.reason) == (CRISIS, "suicide", "check_in_answer")
+
+
+def test_yes_elsewhere_is_just_yes():
+    assert run("yes", QUIET, answered_yes=True).tier == NONE
+
+
+def test_a_question_about_suicide_as_a_topic_gets_the_line_not_the_card():
+    result = run("does esketamine help suicidal thoughts?")
+    assert (result.tier, result.reason) == (LINE, "topic")
+
+
+def test_after_a_crisis_card_answers_carry_the_line():
+    result = run("how long does a session take?", QUIET, Context(card_shown=True))
+    assert (result.tier, result.reason) == (LINE, "after_card")
+
+
+def test_an_ordinary_question_is_no_danger():
+    assert run("do I have to pick up my ketamine from the pharmacy?").tier == NONE
+
+
+def test_without_a_model_only_the_lexicon_and_the_check_in_answer_raise_a_crisis():
+    assert assess("theres a gun in the house", None, Context(), DETECTOR).tier == NONE
+    assert assess("i want to die", None, Context(), DETECTOR).tier == CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does ketamine help suicidal ideation",
+        "can you overdose on spravato",
+        "is it used for self harm",
+    ],
+)
+def test_topic_words_are_recognised(text):
+    assert is_topic(text)
+
+
+def test_an_assessment_survives_the_parse_data():
+    original = Assessment(CRISIS, "means", 0.8, 0.9, "model")
+    assert Assessment.from_dict(original.as_dict()) == original
+    assert Assessment.from_dict({"tier": "unknown"}) is None
+    assert Assessment.from_dict(None) is None
+
+
+def test_the_crisis_line_is_wanted_only_for_the_line_tier():
+    assert wants_crisis_line({"crisis_assessment": Assessment(LINE).as_dict()})
+    assert not wants_crisis_line({"crisis_assessment": Assessment(NONE).as_dict()})
+    assert not wants_crisis_line({})
