@@ -129,3 +129,21 @@ def test_the_crisis_line_is_wanted_only_for_the_line_tier():
     assert wants_crisis_line({"crisis_assessment": Assessment(LINE).as_dict()})
     assert not wants_crisis_line({"crisis_assessment": Assessment(NONE).as_dict()})
     assert not wants_crisis_line({})
+
+
+def test_after_a_card_only_a_very_clear_signal_sends_another():
+    after_card = Context(card_shown=True)
+    safe_now = run(
+        "it passed, im safe now. how do refills work?", probabilities(means=0.8), after_card
+    )
+    assert safe_now.tier == LINE
+    still = run("i still have the pills right here", probabilities(means=0.95), after_card)
+    assert still.tier == CRISIS
+    assert run("i want to die", QUIET, after_card).tier == CRISIS
+
+
+def test_the_model_names_the_kind_when_the_lexicon_matches():
+    result = run(
+        "not trying to kill myself, it just lets the pressure out", probabilities(self_harm=0.6)
+    )
+    assert (result.tier, result.kind, result.reason) == (CRISIS, "self_harm", "lexicon")

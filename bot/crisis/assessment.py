@@ -49,12 +49,15 @@ class Settings:
     ``crisis``: danger probability that is clear danger on its own;
     ``context``: the lower bar for danger after a message of concern in the last ``turns``;
     ``concern``: danger plus distress probability that is concern (a check-in, and it
-    lowers the bar for the next messages).
+    lowers the bar for the next messages); ``repeat``: the bar for another card after
+    one was sent in this session (the person has the crisis line already, and "I'm
+    safe now, can I ask..." must get its answer).
     """
 
     crisis: float = 0.5
     context: float = 0.25
     concern: float = 0.5
+    repeat: float = 0.9
     turns: int = 3
 
 
@@ -132,16 +135,25 @@ def assess(
     danger, concern, kind = danger_of(probabilities) if probabilities else (0.0, 0.0, "")
     phrase = detector.find(text)
     if phrase is not None:
-        return Assessment(CRISIS, detector.kind_of(phrase), danger, concern, "lexicon", phrase)
+        # The model names the kind better than a phrase does ("not trying to kill myself,
+        # it just lets the pressure out" is self-harm); without a model, the phrase's kind.
+        named = kind if danger > 0 else detector.kind_of(phrase)
+        return Assessment(CRISIS, named, danger, concern, "lexicon", phrase)
     if context.after_check_in and answered_yes:
         return Assessment(CRISIS, CHECK_IN_YES_KIND, danger, concern, "check_in_answer")
     recent = context.earlier[: settings.turns]
-    if danger >= settings.crisis:
+    bar = max(settings.crisis, settings.repeat) if context.card_shown else settings.crisis
+    if danger >= bar:
         return Assessment(CRISIS, kind, danger, concern, "model")
-    if danger >= settings.context and any(e.concern >= settings.concern for e in recent):
+    if (
+        not context.card_shown
+        and danger >= settings.context
+        and any(e.concern >= settings.concern for e in recent)
+    ):
         return Assessment(CRISIS, kind, danger, concern, "context")
-    checked_in = any(e.tier == CHECK_IN for e in recent) or context.after_check_in
-    if concern >= settings.concern and not checked_in:
+    # No check-in right after another, or after a card: the crisis line is there already.
+    asked = context.card_shown or context.after_check_in or any(e.tier == CHECK_IN for e in recent)
+    if concern >= settings.concern and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "concern")
     if concern >= settings.concern or is_topic(text) or context.card_shown:
         reason = "topic" if is_topic(text) else "after_card" if context.card_shown else "concern"

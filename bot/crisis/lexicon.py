@@ -64,6 +64,11 @@ class CrisisDetector:
                 # Joined without spaces, so "kill my self" and "killmyself" both match.
                 self._by_size[len(words)]["".join(words)] = phrase
 
+    @property
+    def kinds(self) -> dict[str, str]:
+        """Each phrase with its kind of danger."""
+        return dict(self._kinds)
+
     def kind_of(self, phrase: str) -> str:
         """The kind of danger of a lexicon phrase."""
         return self._kinds[phrase]

@@ -114,6 +114,7 @@ class CrisisGuard(GraphComponent, IntentClassifier):
             "crisis": defaults.crisis,
             "context": defaults.context,
             "concern": defaults.concern,
+            "repeat": defaults.repeat,
             "turns": defaults.turns,
         }
 

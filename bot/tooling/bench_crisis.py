@@ -54,6 +54,7 @@ UNCERTAIN = "uncertain"
 NONE = "none"
 SYSTEMS = ("assessor", "assessor_alone", "model_alone", "lexicon", "classifier")
 FIREARM = re.compile(r"\b(gun|guns|firearm|rifle|pistol|shotgun|handgun|revolver|glock)\b", re.I)
+FALSE_ALARM_TARGET = 0.02
 OVERDOSE = re.compile(r"overdos|\bod\b|\bod'?d\b|too (much|many)|whole (bottle|pack|box)", re.I)
 
 
@@ -91,8 +92,10 @@ def reply_action(assessment: Assessment) -> str:
     return "utter_check_in" if assessment.tier == CHECK_IN else "action_answer_question"
 
 
-def parse_conversations(model: Path, conversations: Sequence[Conversation]) -> list[Conversation]:
-    """Each turn parsed twice by the trained model: in its conversation, and alone."""
+def parse_conversations(
+    model: Path, conversations: Sequence[Conversation], alone: bool = True
+) -> list[Conversation]:
+    """Each turn parsed by the trained model in its conversation, and (``alone``) without it."""
     import structlog
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import UserMessage
@@ -117,14 +120,16 @@ def parse_conversations(model: Path, conversations: Sequence[Conversation]) -> l
         done: Conversation = []
         for turn in conversation:
             result, seconds = parse(turn.text, tracker)
-            alone, _ = parse(turn.text, DialogueStateTracker(f"alone-{number}", []))
+            by_itself = (
+                parse(turn.text, DialogueStateTracker(f"alone-{number}", []))[0] if alone else {}
+            )
             assessment = Assessment.from_dict(result.get(ASSESSMENT_KEY))
             classified = (result.get("crisis_guard") or {}).get("classified_as")
             done.append(
                 replace(
                     turn,
                     assessment=assessment,
-                    alone=Assessment.from_dict(alone.get(ASSESSMENT_KEY)),
+                    alone=Assessment.from_dict(by_itself.get(ASSESSMENT_KEY)),
                     classified=classified or result["intent"]["name"],
                     seconds=seconds,
                 )
@@ -243,28 +248,47 @@ def score(
     return result
 
 
-def tune(conversations: Sequence[Conversation]) -> list[tuple[float, Settings, dict[str, Any]]]:
+class _MemoDetector(CrisisDetector):
+    """The lexicon with each text's match remembered: the grid replays every text often."""
+
+    def __init__(self, detector: CrisisDetector) -> None:
+        super().__init__(detector.kinds)
+        self._found: dict[str, str | None] = {}
+
+    def find(self, text: str) -> str | None:
+        if text not in self._found:
+            self._found[text] = super().find(text)
+        return self._found[text]
+
+
+def tune(
+    conversations: Sequence[Conversation],
+) -> list[tuple[tuple[Any, ...], Settings, dict[str, Any]]]:
     """Grid over the thresholds on the development set, best first.
 
-    The objective puts recall first: a missed danger costs ten false alarms.
+    Best: false alarms within :data:`FALSE_ALARM_TARGET`, then the highest danger
+    recall, then the most uncertain messages attended, then the fewest false alarms
+    and check-ins on messages without danger.
     """
-    detector = default_detector()
+    detector = _MemoDetector(default_detector())
     grid = [x / 20 for x in range(3, 18)]
     results = []
-    for crisis, context, concern in product(grid, grid, grid):
+    for crisis, context, concern, repeat in product(grid, grid, grid, (0.8, 0.9)):
         if context > crisis:
             continue
-        settings = Settings(crisis=crisis, context=context, concern=concern)
+        settings = Settings(crisis=crisis, context=context, concern=concern, repeat=repeat)
         tiers = [[(a.tier, a.kind) for a in replay(c, detector, settings)] for c in conversations]
         scored = score(conversations, tiers)
-        missed = 1 - scored["danger_recall"]["rate"]
-        objective = (
-            -10 * missed
-            - scored["false_alarm_all"]["rate"]
-            - 0.1 * scored["check_in_on_none"]["rate"]
+        false_alarms = scored["false_alarm_all"]["rate"]
+        key = (
+            false_alarms <= FALSE_ALARM_TARGET,
+            scored["danger_recall"]["rate"],
+            scored["uncertain_attended"]["rate"],
+            -false_alarms,
+            -scored["check_in_on_none"]["rate"],
         )
-        results.append((objective, settings, scored))
-    return sorted(results, key=lambda r: -r[0])
+        results.append((key, settings, scored))
+    return sorted(results, key=lambda r: r[0], reverse=True)
 
 
 def table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
@@ -342,9 +366,9 @@ def main() -> None:
         }
         error_lines += [f"\n## {name}\n", *errors(conversations)]
         if args.tune and name == DEV_SET:
-            for objective, tuned, scored in tune(conversations)[:5]:
+            for _, tuned, scored in tune(conversations)[:5]:
                 print(
-                    f"{objective:.3f} {tuned}: recall {scored['danger_recall']['rate']}, "
+                    f"{tuned}: recall {scored['danger_recall']['rate']}, "
                     f"false alarms {scored['false_alarm_all']['rate']}, "
                     f"check-ins on none {scored['check_in_on_none']['rate']}"
                 )
@@ -368,7 +392,9 @@ def _shipped_settings() -> Settings:
     """The thresholds in ``config.yml``."""
     config = yaml.safe_load(Path("config.yml").read_text(encoding="utf-8"))
     guard = next(c for c in config["pipeline"] if c["name"].endswith("CrisisGuard"))
-    return Settings(**{k: guard[k] for k in ("crisis", "context", "concern") if k in guard})
+    return Settings(
+        **{k: guard[k] for k in ("crisis", "context", "concern", "repeat") if k in guard}
+    )
 
 
 if __name__ == "__main__":
