@@ -144,6 +144,19 @@ def test_crisis_is_answered_at_once_while_the_action_server_hangs(
 
 
 @pytest.mark.model
+def test_an_emergency_card_is_answered_at_once_while_the_action_server_hangs(
+    without_actions: Server,
+) -> None:
+    with hanging_server(without_actions.action_port):
+        timed_say(without_actions.url, "hang-3", "hi")  # the session start waits once
+        reply, seconds = timed_say(
+            without_actions.url, "hang-3", "my boyfriend took ketamine and won't wake up"
+        )
+    assert reply.startswith("Call 911 now.")
+    assert seconds < 2.0
+
+
+@pytest.mark.model
 def test_answers_come_back_when_the_action_server_is_back(
     without_actions: Server, library: Library
 ) -> None:

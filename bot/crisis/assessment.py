@@ -33,6 +33,7 @@ NONE = "none"
 TIERS = (CRISIS, CHECK_IN, LINE, NONE)
 ASSESSMENT_KEY = "crisis_assessment"
 CHECK_IN_YES_KIND = "suicide"
+EMERGENCY = "emergency"
 
 # Suicide, self-harm or overdose named as a subject ("does esketamine help suicidal
 # thoughts?"): answered, with the crisis line beside the answer.
@@ -54,9 +55,9 @@ class Settings:
     safe now, can I ask..." must get its answer).
     """
 
-    crisis: float = 0.5
-    context: float = 0.25
-    concern: float = 0.5
+    crisis: float = 0.35
+    context: float = 0.15
+    concern: float = 0.4
     repeat: float = 0.9
     turns: int = 3
 
@@ -90,13 +91,19 @@ class Context:
     """What the conversation says before the message.
 
     ``earlier``: the assessments of the user's earlier messages, newest first, since
-    the last crisis card; ``card_shown``: a crisis card was sent in this session;
+    the last crisis card; ``last_card``: the kind of danger of the latest crisis card
+    sent in this session, if any;
     ``after_check_in``: the bot's last reply asked the check-in question.
     """
 
     earlier: tuple[Assessment, ...] = field(default_factory=tuple)
-    card_shown: bool = False
+    last_card: str | None = None
     after_check_in: bool = False
+
+    @property
+    def card_shown(self) -> bool:
+        """A crisis card was sent in this session."""
+        return self.last_card is not None
 
 
 def danger_of(probabilities: Mapping[str, float]) -> tuple[float, float, str]:
@@ -142,7 +149,11 @@ def assess(
     if context.after_check_in and answered_yes:
         return Assessment(CRISIS, CHECK_IN_YES_KIND, danger, concern, "check_in_answer")
     recent = context.earlier[: settings.turns]
-    bar = max(settings.crisis, settings.repeat) if context.card_shown else settings.crisis
+    # After a card, another needs a very clear signal, unless it is an emergency (an
+    # overdose after suicidal thoughts, blue lips after "he won't wake up"): that card
+    # says to call 911 first, and saying it again does no harm.
+    repeat = max(settings.crisis, settings.repeat)
+    bar = repeat if context.card_shown and kind != EMERGENCY else settings.crisis
     if danger >= bar:
         return Assessment(CRISIS, kind, danger, concern, "model")
     if (

@@ -88,7 +88,7 @@ def read_set(path: Path) -> list[Conversation]:
 def reply_action(assessment: Assessment) -> str:
     """The bot's last action after a message so assessed (what the tracker would show)."""
     if assessment.tier == CRISIS:
-        return "utter_crisis"
+        return "utter_crisis" if assessment.kind == "suicide" else f"utter_crisis_{assessment.kind}"
     return "utter_check_in" if assessment.tier == CHECK_IN else "action_answer_question"
 
 
@@ -160,13 +160,13 @@ def replay(
             DISTRESS: stored.concern - stored.danger,
         }
         earlier: list[Assessment] = []
-        card_shown = False
+        last_card: str | None = None
         for previous in reversed(out):
             if previous.tier == CRISIS:
-                card_shown = True
+                last_card = previous.kind
                 break
             earlier.append(previous)
-        context = Context(tuple(earlier), card_shown, bool(out) and out[-1].tier == CHECK_IN)
+        context = Context(tuple(earlier), last_card, bool(out) and out[-1].tier == CHECK_IN)
         out.append(
             assess(
                 turn.text,
