@@ -14,9 +14,11 @@ from bot.crisis.assessment import (
     Settings,
     assess,
     is_topic,
+    states_safety,
     wants_crisis_line,
 )
 from bot.crisis.lexicon import default_detector
+from bot.crisis.model import sentences
 
 DETECTOR = default_detector()
 QUIET = {"none": 1.0}
@@ -152,3 +154,28 @@ def test_the_model_names_the_kind_when_the_lexicon_matches():
 def test_an_emergency_after_another_card_gets_its_own_card():
     result = run("i took all of them", probabilities(emergency=0.6), Context(last_card="suicide"))
     assert (result.tier, result.kind) == (CRISIS, "emergency")
+
+
+@pytest.mark.parametrize(
+    "text", ["im safe now, my sister is here", "I'm ok. it passed", "im not going to do anything"]
+)
+def test_a_statement_of_safety_is_recognised(text):
+    assert states_safety(text)
+
+
+def test_im_safe_beside_danger_words_is_no_card_from_the_model():
+    result = run("my sister took the pills away, im safe", probabilities(means=0.9))
+    assert result.tier != CRISIS
+
+
+def test_im_safe_does_not_override_the_lexicon():
+    assert run("im safe but i want to kill myself").tier == CRISIS
+
+
+def test_a_long_message_is_read_sentence_by_sentence():
+    text = "How much is it? I have insurance.\nIve started planning my death. Thanks"
+    assert sentences(text) == [
+        "How much is it?",
+        "I have insurance.",
+        "Ive started planning my death.",
+    ]

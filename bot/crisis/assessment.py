@@ -43,6 +43,14 @@ _TOPIC = re.compile(
 )
 
 
+# The person says they are safe now ("im safe", "it passed", "not going to do anything"):
+# the model reads the danger words around it, so without a lexicon phrase this is no card.
+_SAFE = re.compile(
+    r"\b(i ?a?m|i am) (safe|ok|okay|fine|alright)\b|\bsafe (now|tonight|today)\b"
+    r"|\bnot (going|gonna) to do anything\b|\bit(s| has)? passed\b"
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the tiers begin, in the model's probabilities (tuned on ``tests/crisis/dev.yml``).
@@ -124,6 +132,11 @@ def wants_crisis_line(parse: Mapping[str, Any]) -> bool:
     return stored is not None and stored.tier == LINE
 
 
+def states_safety(text: str) -> bool:
+    """True when ``text`` says the person is safe now."""
+    return bool(_SAFE.search(normalise(text)))
+
+
 def assess(
     text: str,
     probabilities: Mapping[str, float] | None,
@@ -149,16 +162,18 @@ def assess(
     if context.after_check_in and answered_yes:
         return Assessment(CRISIS, CHECK_IN_YES_KIND, danger, concern, "check_in_answer")
     recent = context.earlier[: settings.turns]
+    # "I'm safe now" beside danger words is not a card (the lexicon above still is).
+    danger_for_card = 0.0 if states_safety(text) else danger
     # After a card, another needs a very clear signal, unless it is an emergency (an
     # overdose after suicidal thoughts, blue lips after "he won't wake up"): that card
     # says to call 911 first, and saying it again does no harm.
     repeat = max(settings.crisis, settings.repeat)
     bar = repeat if context.card_shown and kind != EMERGENCY else settings.crisis
-    if danger >= bar:
+    if danger_for_card >= bar:
         return Assessment(CRISIS, kind, danger, concern, "model")
     if (
         not context.card_shown
-        and danger >= settings.context
+        and danger_for_card >= settings.context
         and any(e.concern >= settings.concern for e in recent)
     ):
         return Assessment(CRISIS, kind, danger, concern, "context")

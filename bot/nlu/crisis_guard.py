@@ -188,7 +188,7 @@ class CrisisGuard(GraphComponent, IntentClassifier):
         """The assessment of one message (also used by the crisis benchmark)."""
         probabilities = None
         if self._model is not None and text.strip():
-            probabilities = self._model.probabilities(text, default_encoder().encode_one(text))
+            probabilities = self._model.most_dangerous(text, default_encoder().encode_one)
         return assess(
             text,
             probabilities,

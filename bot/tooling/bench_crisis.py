@@ -273,7 +273,7 @@ def tune(
     detector = _MemoDetector(default_detector())
     grid = [x / 20 for x in range(3, 18)]
     results = []
-    for crisis, context, concern, repeat in product(grid, grid, grid, (0.8, 0.9)):
+    for crisis, context, concern, repeat in product(grid, grid, grid, (0.35, 0.5, 0.7, 0.9)):
         if context > crisis:
             continue
         settings = Settings(crisis=crisis, context=context, concern=concern, repeat=repeat)
