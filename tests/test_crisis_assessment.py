@@ -179,3 +179,17 @@ def test_a_long_message_is_read_sentence_by_sentence():
         "I have insurance.",
         "Ive started planning my death.",
     ]
+
+
+def test_the_intent_classifier_lowers_the_bar_when_set():
+    settings = Settings(crisis=0.5, classifier=0.1)
+    weak = probabilities(suicide=0.2)
+    result = assess(
+        "i wanna dye", weak, Context(), DETECTOR, classified_crisis=True, settings=settings
+    )
+    assert (result.tier, result.reason) == (CRISIS, "classifier")
+
+
+def test_an_unconfirmed_classifier_crisis_gets_a_check_in():
+    result = run("is anyone real on the other end", QUIET, classified_crisis=True)
+    assert result.tier == CHECK_IN

@@ -117,6 +117,7 @@ class CrisisGuard(GraphComponent, IntentClassifier):
             "context": defaults.context,
             "concern": defaults.concern,
             "repeat": defaults.repeat,
+            "classifier": defaults.classifier,
             "turns": defaults.turns,
         }
 
@@ -195,6 +196,7 @@ class CrisisGuard(GraphComponent, IntentClassifier):
             context,
             self._detector,
             answered_yes=classified == "affirm",
+            classified_crisis=classified == CRISIS_INTENT,
             settings=self._settings,
         )
 

@@ -174,6 +174,7 @@ def replay(
                 context,
                 detector,
                 answered_yes=turn.classified == "affirm",
+                classified_crisis=turn.classified == "crisis",
                 settings=settings,
             )
         )
@@ -271,12 +272,13 @@ def tune(
     and check-ins on messages without danger.
     """
     detector = _MemoDetector(default_detector())
-    grid = [x / 20 for x in range(3, 18)]
+    grid = [x / 20 for x in range(3, 17)]
+    extra = product((0.3, 0.4, 0.5, 0.6), (0.35, 0.5, 0.7, 0.9), (0.0, 0.05, 0.1, 0.2, 1.01))
     results = []
-    for crisis, context, concern, repeat in product(grid, grid, grid, (0.35, 0.5, 0.7, 0.9)):
-        if context > crisis:
+    for crisis, context, (concern, repeat, classifier) in product(grid, grid, extra):
+        if context > crisis or (classifier > crisis and classifier < 1):
             continue
-        settings = Settings(crisis=crisis, context=context, concern=concern, repeat=repeat)
+        settings = Settings(crisis, context, concern, repeat, classifier)
         tiers = [[(a.tier, a.kind) for a in replay(c, detector, settings)] for c in conversations]
         scored = score(conversations, tiers)
         false_alarms = scored["false_alarm_all"]["rate"]
@@ -393,7 +395,11 @@ def _shipped_settings() -> Settings:
     config = yaml.safe_load(Path("config.yml").read_text(encoding="utf-8"))
     guard = next(c for c in config["pipeline"] if c["name"].endswith("CrisisGuard"))
     return Settings(
-        **{k: guard[k] for k in ("crisis", "context", "concern", "repeat") if k in guard}
+        **{
+            k: guard[k]
+            for k in ("crisis", "context", "concern", "repeat", "classifier")
+            if k in guard
+        }
     )
 
 
