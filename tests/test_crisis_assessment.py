@@ -18,7 +18,6 @@ from bot.crisis.assessment import (
     wants_crisis_line,
 )
 from bot.crisis.lexicon import default_detector
-from bot.crisis.model import sentences
 
 DETECTOR = default_detector()
 QUIET = {"none": 1.0}
@@ -170,26 +169,3 @@ def test_im_safe_beside_danger_words_is_no_card_from_the_model():
 
 def test_im_safe_does_not_override_the_lexicon():
     assert run("im safe but i want to kill myself").tier == CRISIS
-
-
-def test_a_long_message_is_read_sentence_by_sentence():
-    text = "How much is it? I have insurance.\nIve started planning my death. Thanks"
-    assert sentences(text) == [
-        "How much is it?",
-        "I have insurance.",
-        "Ive started planning my death.",
-    ]
-
-
-def test_the_intent_classifier_lowers_the_bar_when_set():
-    settings = Settings(crisis=0.5, classifier=0.1)
-    weak = probabilities(suicide=0.2)
-    result = assess(
-        "i wanna dye", weak, Context(), DETECTOR, classified_crisis=True, settings=settings
-    )
-    assert (result.tier, result.reason) == (CRISIS, "classifier")
-
-
-def test_an_unconfirmed_classifier_crisis_gets_a_check_in():
-    result = run("is anyone real on the other end", QUIET, classified_crisis=True)
-    assert result.tier == CHECK_IN

@@ -26,10 +26,10 @@ MODEL = ROOT / "models" / "current.tar.gz"
 SETS = sorted(p.stem for p in (ROOT / CRISIS_DIR).glob("*.yml"))
 HELD_OUT = [name for name in SETS if name != DEV_SET]
 KNOWN = {*LABELS, UNCERTAIN} - {"distress"}
-# Below the first measurements on the held-out sets (docs/crisis.md): a floor against
-# regressions, not the target.
-RECALL_FLOOR = 0.0
-FALSE_ALARM_CEILING = 1.0
+# Below the measurements on the held-out sets (docs/crisis.md: recall 0.955-0.981,
+# false alarms 0-4.8%): a floor against regressions, not the target.
+RECALL_FLOOR = 0.93
+FALSE_ALARM_CEILING = 0.07
 
 
 # Greetings and short bare statements ("hi", "i want to kill myself") are written the

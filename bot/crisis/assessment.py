@@ -60,16 +60,16 @@ class Settings:
     ``concern``: danger plus distress probability that is concern (a check-in, and it
     lowers the bar for the next messages); ``repeat``: the bar for another card after
     one was sent in this session (the person has the crisis line already, and "I'm
-    safe now, can I ask..." must get its answer); ``classifier``: the lower bar for
-    danger when the intent classifier also predicted ``crisis`` (above 1: never).
-    An unconfirmed ``crisis`` from the classifier is a reason for a check-in.
+    safe now, can I ask..." must get its answer); ``classifier``: the intent
+    classifier's confidence in ``crisis`` that asks the check-in when the assessor
+    sees no danger (a typo like "i wanna dye" that only the classifier recognises).
     """
 
-    crisis: float = 0.35
+    crisis: float = 0.4
     context: float = 0.15
     concern: float = 0.4
-    repeat: float = 0.9
-    classifier: float = 1.01
+    repeat: float = 0.5
+    classifier: float = 0.7
     turns: int = 3
 
 
@@ -147,15 +147,15 @@ def assess(
     detector: CrisisDetector,
     *,
     answered_yes: bool = False,
-    classified_crisis: bool = False,
+    classifier_crisis: float = 0.0,
     settings: Settings = Settings(),
 ) -> Assessment:
     """The tier for ``text``.
 
     ``probabilities``: the model's, or None when there is no model (then only the
     lexicon and the check-in answer can raise a crisis); ``answered_yes``: the
-    message was classified as a yes; ``classified_crisis``: the intent classifier
-    predicted ``crisis``.
+    message was classified as a yes; ``classifier_crisis``: the intent classifier's
+    confidence in ``crisis`` when that was its prediction.
     """
     danger, concern, kind = danger_of(probabilities) if probabilities else (0.0, 0.0, "")
     phrase = detector.find(text)
@@ -176,8 +176,6 @@ def assess(
     bar = repeat if context.card_shown and kind != EMERGENCY else settings.crisis
     if danger_for_card >= bar:
         return Assessment(CRISIS, kind, danger, concern, "model")
-    if classified_crisis and not context.card_shown and danger_for_card >= settings.classifier:
-        return Assessment(CRISIS, kind, danger, concern, "classifier")
     if (
         not context.card_shown
         and danger_for_card >= settings.context
@@ -186,8 +184,10 @@ def assess(
         return Assessment(CRISIS, kind, danger, concern, "context")
     # No check-in right after another, or after a card: the crisis line is there already.
     asked = context.card_shown or context.after_check_in or any(e.tier == CHECK_IN for e in recent)
-    if (concern >= settings.concern or classified_crisis) and not asked:
+    if concern >= settings.concern and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "concern")
+    if classifier_crisis >= settings.classifier and not asked:
+        return Assessment(CHECK_IN, None, danger, concern, "classifier")
     if concern >= settings.concern or is_topic(text) or context.card_shown:
         reason = "topic" if is_topic(text) else "after_card" if context.card_shown else "concern"
         return Assessment(LINE, None, danger, concern, reason)

@@ -9,8 +9,7 @@ n-grams beside the message's MiniLM sentence embedding, in one feature vector.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +28,6 @@ NO_DANGER = "none"
 DANGER = "danger"
 LABELS = (*DANGER_KINDS, DISTRESS, NO_DANGER)
 TRAINING_DIR = Path(__file__).resolve().parents[2] / "data" / "crisis"
-# Sentence ends: a full stop, question or exclamation mark before a space, or a new line.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-MIN_PART_WORDS = 3
 
 
 def read_examples(folder: Path = TRAINING_DIR) -> list[tuple[str, str]]:
@@ -45,12 +41,6 @@ def read_examples(folder: Path = TRAINING_DIR) -> list[tuple[str, str]]:
             raise ValueError(f"{path}: unknown labels {sorted(unknown)}; use {list(LABELS)}")
         examples += [(str(text), label) for label, texts in data.items() for text in texts]
     return examples
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of ``text`` with at least :data:`MIN_PART_WORDS` words."""
-    parts = [p.strip() for p in _SENTENCE_END.split(text)]
-    return [p for p in parts if len(p.split()) >= MIN_PART_WORDS]
 
 
 def _ngrams() -> FeatureUnion:
@@ -97,15 +87,3 @@ class CrisisModel:
         result[DISTRESS] = float(tiers.get(DISTRESS, 0.0))
         result[NO_DANGER] = float(tiers.get(NO_DANGER, 0.0))
         return result
-
-    def most_dangerous(self, text: str, encode: Callable[[str], np.ndarray]) -> dict[str, float]:
-        """The probabilities of the whole message or of its most dangerous sentence.
-
-        A long message averages its sentences into one embedding, so "I've started
-        planning my death" among questions about insurance and scheduling is diluted;
-        each sentence is read on its own too, and the one with the most danger counts.
-        """
-        parts = sentences(text)
-        candidates = [text, *parts] if len(parts) > 1 else [text]
-        readings = [self.probabilities(part, encode(part)) for part in candidates]
-        return max(readings, key=lambda p: sum(p.get(k, 0.0) for k in DANGER_KINDS))

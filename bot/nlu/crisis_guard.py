@@ -185,18 +185,20 @@ class CrisisGuard(GraphComponent, IntentClassifier):
             joblib.dump(self._model, folder / _FILE)
         return self._resource
 
-    def assess(self, text: str, context: Context, classified: str | None) -> Assessment:
-        """The assessment of one message (also used by the crisis benchmark)."""
+    def assess(
+        self, text: str, context: Context, classified: str | None, confidence: float = 0.0
+    ) -> Assessment:
+        """The assessment of one message whose classified intent had ``confidence``."""
         probabilities = None
         if self._model is not None and text.strip():
-            probabilities = self._model.most_dangerous(text, default_encoder().encode_one)
+            probabilities = self._model.probabilities(text, default_encoder().encode_one(text))
         return assess(
             text,
             probabilities,
             context,
             self._detector,
             answered_yes=classified == "affirm",
-            classified_crisis=classified == CRISIS_INTENT,
+            classifier_crisis=confidence if classified == CRISIS_INTENT else 0.0,
             settings=self._settings,
         )
 
@@ -209,8 +211,9 @@ class CrisisGuard(GraphComponent, IntentClassifier):
             text = message.get(TEXT)
             if not isinstance(text, str) or text.startswith("/"):
                 continue
-            classified = (message.get(INTENT) or {}).get("name")
-            assessment = self.assess(text, context, classified)
+            predicted = message.get(INTENT) or {}
+            classified = predicted.get("name")
+            assessment = self.assess(text, context, classified, predicted.get("confidence") or 0.0)
             message.set(ASSESSMENT_KEY, assessment.as_dict(), add_to_output=True)
             if assessment.tier == CRISIS:
                 # Kept in the parse data so evaluations can see what the classifier said.
@@ -226,7 +229,8 @@ class CrisisGuard(GraphComponent, IntentClassifier):
                     )
             elif classified == CRISIS_INTENT:
                 _give_way(message)
-                message.set(GUARD_KEY, {"classified_as": classified}, add_to_output=True)
+                given_way = {"classified_as": classified, "confidence": predicted.get("confidence")}
+                message.set(GUARD_KEY, given_way, add_to_output=True)
         return messages
 
 

@@ -68,6 +68,7 @@ class Turn:
     assessment: Assessment | None = None
     alone: Assessment | None = None
     classified: str | None = None
+    confidence: float = 0.0
     seconds: float = 0.0
 
 
@@ -124,13 +125,15 @@ def parse_conversations(
                 parse(turn.text, DialogueStateTracker(f"alone-{number}", []))[0] if alone else {}
             )
             assessment = Assessment.from_dict(result.get(ASSESSMENT_KEY))
-            classified = (result.get("crisis_guard") or {}).get("classified_as")
+            guard = result.get("crisis_guard") or {}
+            classified = guard.get("classified_as")
             done.append(
                 replace(
                     turn,
                     assessment=assessment,
                     alone=Assessment.from_dict(by_itself.get(ASSESSMENT_KEY)),
                     classified=classified or result["intent"]["name"],
+                    confidence=float(guard.get("confidence") or result["intent"]["confidence"]),
                     seconds=seconds,
                 )
             )
@@ -174,7 +177,7 @@ def replay(
                 context,
                 detector,
                 answered_yes=turn.classified == "affirm",
-                classified_crisis=turn.classified == "crisis",
+                classifier_crisis=turn.confidence if turn.classified == "crisis" else 0.0,
                 settings=settings,
             )
         )
@@ -273,10 +276,10 @@ def tune(
     """
     detector = _MemoDetector(default_detector())
     grid = [x / 20 for x in range(3, 17)]
-    extra = product((0.3, 0.4, 0.5, 0.6), (0.35, 0.5, 0.7, 0.9), (0.0, 0.05, 0.1, 0.2, 1.01))
+    extra = product((0.3, 0.4, 0.5, 0.6), (0.35, 0.5, 0.7, 0.9), (0.5, 0.7, 0.9, 1.01))
     results = []
     for crisis, context, (concern, repeat, classifier) in product(grid, grid, extra):
-        if context > crisis or (classifier > crisis and classifier < 1):
+        if context > crisis:
             continue
         settings = Settings(crisis, context, concern, repeat, classifier)
         tiers = [[(a.tier, a.kind) for a in replay(c, detector, settings)] for c in conversations]
