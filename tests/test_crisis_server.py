@@ -94,7 +94,9 @@ def test_each_kind_of_danger_gets_its_own_card(url: str, message: str, card_says
 
 
 def test_an_emergency_card_puts_the_emergency_number_first(url: str) -> None:
-    reply = Person(url).says("my boyfriend took ketamine and won't wake up")
+    person = Person(url)
+    person.says("hi")  # the first reply of a conversation starts with the disclaimer
+    reply = person.says("my boyfriend took ketamine and won't wake up")
     assert text_of(reply).startswith("Call 911 now.")
 
 
