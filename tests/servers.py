@@ -74,6 +74,25 @@ def rasa_run(
     ]
 
 
+@contextmanager
+def full_stack(
+    folder: Path, env: Mapping[str, str]
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    """Rasa (trained model, the project's credentials) and the action server, ready.
+
+    Yields the Rasa URL, the process group's leader and the log, both servers stopped
+    afterwards.
+    """
+    rasa_port, action_port = free_port(), free_port()
+    endpoints = write_endpoints(folder, action_port)
+    log = folder / "servers.log"
+    url = f"http://127.0.0.1:{rasa_port}"
+    command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port)
+    with running(command, {"ACTION_PORT": str(action_port), **env}, log) as process:
+        wait_for_http(f"{url}/webhooks/rest/", process, log)
+        yield url, process, log
+
+
 def log_tail(log: Path, lines: int = 40) -> str:
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     return "\n".join(text.splitlines()[-lines:])

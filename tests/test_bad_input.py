@@ -38,13 +38,8 @@ from bot.content import Library
 from tests.servers import (
     MODEL,
     REPLY_TIMEOUT,
-    ROOT,
     SocketChat,
-    free_port,
-    rasa_run,
-    running,
-    wait_for_http,
-    write_endpoints,
+    full_stack,
 )
 
 pytestmark = pytest.mark.model
@@ -66,15 +61,8 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert MODEL.exists(), "train first: make train"
-    folder = tmp_path_factory.mktemp("bad-input")
-    rasa_port, action_port = free_port(), free_port()
-    env = {"ACTION_PORT": str(action_port), "WEB_ORIGINS": ORIGIN}
-    endpoints = write_endpoints(folder, action_port)
-    log = folder / "servers.log"
-    url = f"http://127.0.0.1:{rasa_port}"
-    with running(rasa_run(endpoints, ROOT / "credentials.yml", rasa_port), env, log) as process:
-        wait_for_http(f"{url}/webhooks/rest/", process, log)
-        yield Server(url, process, log)
+    with full_stack(tmp_path_factory.mktemp("bad-input"), {"WEB_ORIGINS": ORIGIN}) as started:
+        yield Server(*started)
 
 
 # --- talking to the channels -------------------------------------------------------------

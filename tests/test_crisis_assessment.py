@@ -94,7 +94,7 @@ def test_a_question_about_suicide_as_a_topic_gets_the_line_not_the_card():
 
 
 def test_after_a_crisis_card_answers_carry_the_line():
-    result = run("how long does a session take?", QUIET, Context(last_card="suicide"))
+    result = run("how long does a session take?", QUIET, Context(card_shown=True))
     assert (result.tier, result.reason) == (LINE, "after_card")
 
 
@@ -133,7 +133,7 @@ def test_the_crisis_line_is_wanted_only_for_the_line_tier():
 
 
 def test_after_a_card_only_a_very_clear_signal_sends_another():
-    after_card = Context(last_card="suicide")
+    after_card = Context(card_shown=True)
     safe_now = run(
         "it passed, im safe now. how do refills work?", probabilities(means=0.8), after_card
     )
@@ -151,7 +151,7 @@ def test_the_model_names_the_kind_when_the_lexicon_matches():
 
 
 def test_an_emergency_after_another_card_gets_its_own_card():
-    result = run("i took all of them", probabilities(emergency=0.6), Context(last_card="suicide"))
+    result = run("i took all of them", probabilities(emergency=0.6), Context(card_shown=True))
     assert (result.tier, result.kind) == (CRISIS, "emergency")
 
 

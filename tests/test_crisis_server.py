@@ -19,17 +19,7 @@ from typing import Any
 import pytest
 
 from bot.content import Library
-from tests.servers import (
-    MODEL,
-    REPLY_TIMEOUT,
-    ROOT,
-    SocketChat,
-    free_port,
-    rasa_run,
-    running,
-    wait_for_http,
-    write_endpoints,
-)
+from tests.servers import MODEL, REPLY_TIMEOUT, SocketChat, full_stack
 
 pytestmark = pytest.mark.model
 
@@ -42,14 +32,7 @@ CRISIS_LINE = "If you need it, help is there day and night"
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert MODEL.exists(), "train first: make train"
-    folder = tmp_path_factory.mktemp("crisis")
-    rasa_port, action_port = free_port(), free_port()
-    env = {"ACTION_PORT": str(action_port), "WEB_ORIGINS": ORIGIN}
-    endpoints = write_endpoints(folder, action_port)
-    log = folder / "servers.log"
-    server = f"http://127.0.0.1:{rasa_port}"
-    with running(rasa_run(endpoints, ROOT / "credentials.yml", rasa_port), env, log) as process:
-        wait_for_http(f"{server}/webhooks/rest/", process, log)
+    with full_stack(tmp_path_factory.mktemp("crisis"), {"WEB_ORIGINS": ORIGIN}) as (server, _, _):
         yield server
 
 

@@ -42,9 +42,9 @@ from bot.channels.inbound import (
     region_of,
 )
 from bot.content import default_library
+from bot.crisis.assessment import CARD_RESPONSE
 
 logger = logging.getLogger(__name__)
-CRISIS_RESPONSE = "utter_crisis"
 CRISIS_CLASS = "kb-crisis"
 
 
@@ -65,7 +65,7 @@ class WebChatOutput(SocketIOOutput):
 
     def _message(self, text: str, **kwargs: Any) -> dict[str, Any]:
         message: dict[str, Any] = {"text": text.strip()}
-        if str(kwargs.get("utter_action") or "").startswith(CRISIS_RESPONSE):
+        if str(kwargs.get("utter_action") or "").startswith(CARD_RESPONSE):
             message["metadata"] = {"customCss": {"style": "class", "css": CRISIS_CLASS}}
         return message
 

@@ -32,6 +32,9 @@ LINE = "line"
 NONE = "none"
 TIERS = (CRISIS, CHECK_IN, LINE, NONE)
 ASSESSMENT_KEY = "crisis_assessment"
+# The responses (domain.yml): every crisis card's name starts with CARD_RESPONSE.
+CARD_RESPONSE = "utter_crisis"
+CHECK_IN_RESPONSE = "utter_check_in"
 CHECK_IN_YES_KIND = "suicide"
 EMERGENCY = "emergency"
 
@@ -102,19 +105,13 @@ class Context:
     """What the conversation says before the message.
 
     ``earlier``: the assessments of the user's earlier messages, newest first, since
-    the last crisis card; ``last_card``: the kind of danger of the latest crisis card
-    sent in this session, if any;
+    the last crisis card; ``card_shown``: a crisis card was sent in this session;
     ``after_check_in``: the bot's last reply asked the check-in question.
     """
 
     earlier: tuple[Assessment, ...] = field(default_factory=tuple)
-    last_card: str | None = None
+    card_shown: bool = False
     after_check_in: bool = False
-
-    @property
-    def card_shown(self) -> bool:
-        """A crisis card was sent in this session."""
-        return self.last_card is not None
 
 
 def danger_of(probabilities: Mapping[str, float]) -> tuple[float, float, str]:

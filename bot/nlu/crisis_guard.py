@@ -35,7 +35,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.content import default_library
 from bot.crisis.assessment import (
     ASSESSMENT_KEY,
-    CHECK_IN_YES_KIND,
+    CARD_RESPONSE,
+    CHECK_IN_RESPONSE,
     CRISIS,
     Assessment,
     Context,
@@ -48,8 +49,6 @@ from bot.nlu.override import override_intent
 from bot.sentence_encoder import default_encoder
 
 CRISIS_INTENT = "crisis"
-CRISIS_ACTION = "utter_crisis"
-CHECK_IN_ACTION = "utter_check_in"
 GUARD_KEY = "crisis_guard"
 # Suicidal thoughts get utter_crisis; these kinds get utter_crisis_<kind>.
 KINDS_WITH_OWN_CARD = ("means", "self_harm", "emergency", "other_at_risk")
@@ -64,7 +63,7 @@ def conversation_context(tracker: DialogueStateTracker | None, turns: int) -> Co
     whether a card was shown in this session, and whether the last reply was the check-in.
     """
     earlier: list[Assessment] = []
-    last_card: str | None = None
+    card_shown = False
     last_action: str | None = None
     for event in reversed(tracker.events if tracker else []):
         if isinstance(event, ActionExecuted):
@@ -72,13 +71,12 @@ def conversation_context(tracker: DialogueStateTracker | None, turns: int) -> Co
                 break
             if last_action is None and event.action_name != ACTION_LISTEN_NAME:
                 last_action = event.action_name
-            if last_card is None and (event.action_name or "").startswith(CRISIS_ACTION):
-                last_card = event.action_name[len(CRISIS_ACTION) + 1 :] or CHECK_IN_YES_KIND
-        elif isinstance(event, UserUttered) and last_card is None and len(earlier) < turns:
+            card_shown = card_shown or (event.action_name or "").startswith(CARD_RESPONSE)
+        elif isinstance(event, UserUttered) and not card_shown and len(earlier) < turns:
             stored = Assessment.from_dict(event.parse_data.get(ASSESSMENT_KEY))
             if stored is not None:
                 earlier.append(stored)
-    return Context(tuple(earlier), last_card, last_action == CHECK_IN_ACTION)
+    return Context(tuple(earlier), card_shown, last_action == CHECK_IN_RESPONSE)
 
 
 def training_examples(

@@ -21,9 +21,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.crisis.assessment import ASSESSMENT_KEY, CHECK_IN
+from bot.crisis.assessment import ASSESSMENT_KEY, CHECK_IN, CHECK_IN_RESPONSE
 
-CHECK_IN_ACTION = "utter_check_in"
 ANSWER_ACTION = "action_answer_question"
 # The answer action sets it when a decline reply follows (data/stories/rules.yml).
 DECLINED_SLOT = "declined"
@@ -40,7 +39,7 @@ def wants_check_in(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, BotUttered):
             replied = True
         elif isinstance(event, ActionExecuted):
-            if event.action_name == CHECK_IN_ACTION:
+            if event.action_name == CHECK_IN_RESPONSE:
                 return False
             last_action = last_action or event.action_name
     return False
@@ -79,8 +78,8 @@ class CheckInPolicy(Policy):
     ) -> PolicyPrediction:
         """``utter_check_in`` when due, listening right after it, else no opinion."""
         probabilities = self._default_predictions(domain)
-        if tracker.latest_action_name == CHECK_IN_ACTION:
+        if tracker.latest_action_name == CHECK_IN_RESPONSE:
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif wants_check_in(tracker) and not reply_pending(tracker):
-            probabilities[domain.index_for_action(CHECK_IN_ACTION)] = 1.0
+            probabilities[domain.index_for_action(CHECK_IN_RESPONSE)] = 1.0
         return self._prediction(probabilities)

@@ -163,13 +163,13 @@ def replay(
             DISTRESS: stored.concern - stored.danger,
         }
         earlier: list[Assessment] = []
-        last_card: str | None = None
+        card_shown = False
         for previous in reversed(out):
             if previous.tier == CRISIS:
-                last_card = previous.kind
+                card_shown = True
                 break
             earlier.append(previous)
-        context = Context(tuple(earlier), last_card, bool(out) and out[-1].tier == CHECK_IN)
+        context = Context(tuple(earlier), card_shown, bool(out) and out[-1].tier == CHECK_IN)
         out.append(
             assess(
                 turn.text,
