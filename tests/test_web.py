@@ -199,6 +199,8 @@ def test_a_visitor_asks_gets_crisis_help_stays_safe_and_comes_back(
     assert card.get_attribute("aria-label") == "Crisis help"
     assert "988" in card.inner_text()
     assert "988" in page.inner_text("#kb-announce-urgent")
+    # The card scrolls away as the conversation goes on; its buttons stay above the chat.
+    assert page.locator('#kb-help a[href="tel:988"]').inner_text() == "Call 988"
 
     for attack in INJECTIONS:
         replies = page.locator(MESSAGES).count()
@@ -222,6 +224,7 @@ def test_a_visitor_asks_gets_crisis_help_stays_safe_and_comes_back(
     page.reload()
     page.locator(".rw-client", has_text="does ketamine cause nausea?").wait_for()
     page.locator(".rw-response.kb-crisis .kb-crisis-actions a[href='sms:988']").wait_for()
+    page.locator("#kb-help a[href='sms:988']").wait_for()
     page.locator(f'.rw-response a[href="{source.url}"]').first.wait_for()
     assert page.inner_text("#kb-announce").strip() == ""
     assert stored_session(page) == session
