@@ -440,7 +440,7 @@ def test_afterwards_the_server_is_healthy_and_still_answers_questions(
 
 def test_afterwards_the_server_log_holds_no_traceback(server: Server) -> None:
     time.sleep(1)  # let the last lines reach the file
-    log = server.log.readmessage_text(encoding="utf-8", errors="replace")
+    log = server.log.read_text(encoding="utf-8", errors="replace")
     problems = [
         line
         for line in log.splitlines()
