@@ -8,9 +8,9 @@ for the next message. Clear danger becomes intent ``crisis``, with an entity
 ``danger_<kind>`` for the kinds that have their own card (means at hand,
 self-harm, emergency, someone else at risk), which the rules in
 ``data/stories/rules.yml`` route to that card: plain responses, so no action
-server is needed. A
-``crisis`` that the intent classifier predicted but the assessor does not
-confirm gives way to the next intent.
+server is needed. A ``crisis`` that the intent classifier predicted but the
+assessor does not confirm gives way to the next intent (and, if the classifier
+was confident, to the check-in).
 """
 
 from __future__ import annotations
