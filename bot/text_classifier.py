@@ -12,16 +12,22 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline, make_union
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline, make_union
 
 
-def build_classifier(c: float = 30.0, seed: int = 42) -> Pipeline:
-    """An untrained pipeline: word 1-2-grams and character 2-5-grams, then logistic regression."""
-    features = make_union(
+def ngram_features() -> FeatureUnion:
+    """Untrained TF-IDF features: word 1-2-grams and character 2-5-grams."""
+    return make_union(
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
     )
-    return make_pipeline(features, LogisticRegression(C=c, max_iter=5000, random_state=seed))
+
+
+def build_classifier(c: float = 30.0, seed: int = 42) -> Pipeline:
+    """An untrained pipeline: :func:`ngram_features`, then logistic regression."""
+    return make_pipeline(
+        ngram_features(), LogisticRegression(C=c, max_iter=5000, random_state=seed)
+    )
 
 
 def train_classifier(texts: Sequence[str], intents: Sequence[str], c: float = 30.0) -> Pipeline:

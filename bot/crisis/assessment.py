@@ -185,7 +185,8 @@ def assess(
         return Assessment(CHECK_IN, None, danger, concern, "concern")
     if classifier_crisis >= settings.classifier and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "classifier")
-    if concern >= settings.concern or is_topic(text) or context.card_shown:
-        reason = "topic" if is_topic(text) else "after_card" if context.card_shown else "concern"
+    topic = is_topic(text)
+    if concern >= settings.concern or topic or context.card_shown:
+        reason = "topic" if topic else "after_card" if context.card_shown else "concern"
         return Assessment(LINE, None, danger, concern, reason)
     return Assessment(NONE, None, danger, concern)

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, make_union
+from sklearn.pipeline import FeatureUnion
 
 from bot.sentence_encoder import SentenceEncoder
+from bot.text_classifier import ngram_features
 
 DANGER_KINDS = ("suicide", "means", "self_harm", "emergency", "other_at_risk")
 DISTRESS = "distress"
@@ -43,13 +43,6 @@ def read_examples(folder: Path = TRAINING_DIR) -> list[tuple[str, str]]:
     return examples
 
 
-def _ngrams() -> FeatureUnion:
-    return make_union(
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-    )
-
-
 @dataclass
 class CrisisModel:
     """Probabilities of each label for one message."""
@@ -65,7 +58,7 @@ class CrisisModel:
         """Fit both regressions on ``examples``."""
         texts = [text for text, _ in examples]
         labels = np.array([label for _, label in examples])
-        ngrams = _ngrams().fit(texts)
+        ngrams = ngram_features().fit(texts)
         features = sparse.hstack([ngrams.transform(texts), encoder.encode(texts)]).tocsr()
         is_danger = np.isin(labels, DANGER_KINDS)
         tier = LogisticRegression(C=c, max_iter=5000, random_state=42)

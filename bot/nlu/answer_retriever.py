@@ -14,7 +14,6 @@ import hashlib
 import logging
 from typing import Any
 
-import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -24,6 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.content import CONTENT_DIR, default_library
+from bot.nlu import persisted
 from bot.questions import split_questions
 from bot.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
 from bot.sentence_encoder import default_encoder
@@ -89,19 +89,15 @@ class AnswerRetriever(GraphComponent):
         **kwargs: Any,
     ) -> AnswerRetriever:
         """The component with the index built when the model was trained."""
-        index = None
-        try:
-            with model_storage.read_from(resource) as folder:
-                index = joblib.load(folder / _FILE)
-        except (ValueError, FileNotFoundError):
+        index = persisted.load(model_storage, resource, _FILE)
+        if index is None:
             logger.warning("AnswerRetriever has no index; messages get no answer units")
         return cls(config, model_storage, resource, index)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Index the answer units of the project's content and persist the index."""
         self._index = UnitIndex.build(default_library().units.values(), default_encoder())
-        with self._storage.write_to(self._resource) as folder:
-            joblib.dump(self._index, folder / _FILE)
+        persisted.save(self._storage, self._resource, _FILE, self._index)
         return self._resource
 
     def _rank(self, text: str) -> list[dict[str, Any]]:

@@ -19,7 +19,6 @@ import hashlib
 import logging
 from typing import Any
 
-import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -45,6 +44,7 @@ from bot.crisis.assessment import (
 )
 from bot.crisis.lexicon import LEXICON_FILE, CrisisDetector, default_detector
 from bot.crisis.model import NO_DANGER, TRAINING_DIR, CrisisModel, read_examples
+from bot.nlu import persisted
 from bot.nlu.override import override_intent
 from bot.sentence_encoder import default_encoder
 
@@ -166,11 +166,8 @@ class CrisisGuard(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> CrisisGuard:
         """The component with its trained model; without one, the lexicon alone."""
-        model = None
-        try:
-            with model_storage.read_from(resource) as folder:
-                model = joblib.load(folder / _FILE)
-        except (ValueError, FileNotFoundError):
+        model = persisted.load(model_storage, resource, _FILE)
+        if model is None:
             logger.warning("CrisisGuard has no model; only the crisis lexicon is used")
         return cls(config, model_storage, resource, model)
 
@@ -179,8 +176,7 @@ class CrisisGuard(GraphComponent, IntentClassifier):
         examples = training_examples(training_data, self._detector)
         self._model = CrisisModel.train(examples, default_encoder())
         assert self._storage is not None and self._resource is not None
-        with self._storage.write_to(self._resource) as folder:
-            joblib.dump(self._model, folder / _FILE)
+        persisted.save(self._storage, self._resource, _FILE, self._model)
         return self._resource
 
     def assess(
