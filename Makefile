@@ -5,11 +5,12 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 RASA := $(BIN)/rasa
-# Rasa's own command line plus a safe reply when the action server fails (bot/action_fallback.py)
-SERVE := $(BIN)/python -m bot.tooling.rasa_cli
+# Starts the action server (and page server), then Rasa with the project's patches, and
+# stops them all together however the command ends (bot/server/launch.py). `exec`, so
+# that a signal sent to make reaches it and it sees make go.
+LAUNCH := $(BIN)/python -m bot.server.launch
 RASA_PORT ?= 5005
 ACTION_PORT ?= 5055
-export ACTION_PORT
 export RASA_TELEMETRY_ENABLED ?= false
 SPACY_MODEL := build/spacy_en_glove50
 MODEL := models/current.tar.gz
@@ -19,6 +20,7 @@ API_FLAGS = $(if $(filter 1 true yes,$(ENABLE_API)),--enable-api --auth-token "$
 ENDPOINTS := .rasa-data/endpoints.yml
 CREDENTIALS := .rasa-data/credentials.yml
 WEB_PORT ?= 8080
+export RASA_PORT ACTION_PORT WEB_PORT
 # The only page origins allowed to open a socket.io connection (bot/channels/socketio.py).
 WEB_ORIGINS ?= http://127.0.0.1:$(WEB_PORT),http://localhost:$(WEB_PORT)
 WIDGET := bot/web/node_modules/rasa-webchat/lib/index.js
@@ -75,22 +77,21 @@ $(MODEL): $(TRAIN_INPUTS) | install
 train: install $(MODEL) ## Train the model when its data or config changed (models/current.tar.gz)
 
 chat: train $(ENDPOINTS) ## Set up, train if needed and talk to the assistant in rasa shell
-	bash bot/tooling/with_actions.sh $(SERVE) shell -m $(MODEL) --endpoints $(ENDPOINTS)
+	exec $(LAUNCH) shell -m $(MODEL) --endpoints $(ENDPOINTS)
 
 shell: chat ## Same as chat: rasa shell with the action server running
 
 run: api-check train $(ENDPOINTS) $(CREDENTIALS) ## Serve REST and socket.io (and Slack if SLACK_TOKEN is set) on RASA_PORT (5005), action server on ACTION_PORT (5055)
-	SLACK_CHANNEL="$${SLACK_CHANNEL:-}" bash bot/tooling/with_actions.sh $(SERVE) run -m $(MODEL) \
-		--endpoints $(ENDPOINTS) --credentials $(CREDENTIALS) -i 127.0.0.1 -p $(RASA_PORT) $(API_FLAGS)
+	export SLACK_CHANNEL="$${SLACK_CHANNEL:-}"; \
+	exec $(LAUNCH) run -m $(MODEL) --endpoints $(ENDPOINTS) --credentials $(CREDENTIALS) $(API_FLAGS)
 
 api-check:
 	@if [ -n "$(API_FLAGS)" ] && [ -z "$$RASA_AUTH_TOKEN" ]; then \
 		echo "ENABLE_API=1 needs RASA_AUTH_TOKEN set, so the HTTP API is never served without a token" >&2; exit 1; fi
 
 web: api-check train $(ENDPOINTS) $(WIDGET) ## Web chat demo: page on WEB_PORT (8080), Rasa on RASA_PORT, action server; open http://127.0.0.1:8080
-	WEB_PORT=$(WEB_PORT) WEB_ORIGINS="$(WEB_ORIGINS)" RASA_URL=http://127.0.0.1:$(RASA_PORT) \
-		bash bot/web/with_page.sh bash bot/tooling/with_actions.sh $(SERVE) run -m $(MODEL) \
-		--endpoints $(ENDPOINTS) --credentials credentials.yml -i 127.0.0.1 -p $(RASA_PORT) $(API_FLAGS)
+	export WEB_ORIGINS="$(WEB_ORIGINS)"; \
+	exec $(LAUNCH) --page run -m $(MODEL) --endpoints $(ENDPOINTS) --credentials credentials.yml $(API_FLAGS)
 
 web-install: install $(WIDGET) ## Install the web chat widget from npm (bot/web) and Debian's chromium if missing
 	bash bot/tooling/apt_install.sh /usr/bin/chromium chromium

@@ -12,7 +12,7 @@ and a failed or late call is replaced by:
 
 Crisis replies are Rasa responses and never call the action server at all.
 :func:`install` patches ``RemoteAction.run`` of the pinned Rasa 3.6.21; the
-launcher ``bot/tooling/rasa_cli.py`` calls it before Rasa starts.
+launcher ``bot/server/rasa_cli.py`` calls it before Rasa starts.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ itself). Here the schema is checked once, the validator is kept, and each respon
 is checked exactly as before: same schema, same best-matching error, same message.
 
 :func:`install` patches ``RemoteAction._validate_action_result`` of the pinned Rasa;
-the launcher (``bot/tooling/rasa_cli.py``) should call it before Rasa starts.
+the launcher (``bot/server/rasa_cli.py``) should call it before Rasa starts.
 """
 
 from __future__ import annotations

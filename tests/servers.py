@@ -28,7 +28,7 @@ from bot.tooling.endpoints import render, to_yaml
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
 # Rasa with the project's safe reply for a failing action server, as `make run` starts it.
-SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.tooling.rasa_cli"]
+SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.server.rasa_cli"]
 # Loading the model takes about a minute on 2 busy cores; leave room.
 START_TIMEOUT = 420.0
 SOCKET = yaml.safe_load((ROOT / "credentials.yml").read_text())[

@@ -30,7 +30,7 @@ IDLE_LEAVES = ("serve (sanic/server/runners.py)", "select (selectors.py)", "_run
 # inclusive table, where they would only say "100%".
 OUTER = re.compile(
     r"\((runpy|rasa/__main__|rasa/cli/|rasa/api|rasa/core/run\.py|sanic/|rasa_sdk/__main__"
-    r"|bot/tooling/rasa_cli)|^(<module>|connection_task|handle_request) "
+    r"|bot/server/rasa_cli)|^(<module>|connection_task|handle_request) "
 )
 # Where a turn's time goes in the Rasa server: a label and the frame that marks it.
 PHASES = (

@@ -1,6 +1,6 @@
 """Rasa's command line, with what the project needs in place before Rasa starts.
 
-``python -m bot.tooling.rasa_cli run ...`` takes the same arguments as ``rasa``.
+``python -m bot.server.rasa_cli run ...`` takes the same arguments as ``rasa``.
 
 - It installs :mod:`bot.action_fallback`, so that a down or hanging action
   server costs the user at most ``ACTION_TIMEOUT`` seconds and a safe reply,

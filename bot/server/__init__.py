@@ -1,0 +1,1 @@
+"""Starting the servers: Rasa with the project's patches, beside the action and page servers."""

@@ -1,0 +1,303 @@
+"""Run a few servers as one command, and leave nothing behind however it ends.
+
+A :class:`Supervisor` starts side servers (each in its own process group, output to
+its own log, stopped with the supervisor even if it is killed outright) and waits
+until each answers its health check; then it runs the main server and watches them
+all. It stops every one of them, and any process they started, when:
+
+- the main server ends (``/stop`` in ``rasa shell``, or a crash);
+- any side server ends (a crash: its name, exit code and log's last lines are shown);
+- the supervisor gets SIGINT (Ctrl-C), SIGTERM or SIGHUP (a closed terminal);
+- its parent goes away (``make`` was killed), so nothing runs on unattended.
+
+Ports are checked before anything starts: a busy port is named with the program
+that holds it, when that can be told, and the setting that moves it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+import psutil
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+POLL_SECONDS = 0.2
+GRACE_SECONDS = 15.0
+TAIL_LINES = 15
+PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Service:
+    """One server: how to start it, where it listens and logs, and when it is ready."""
+
+    name: str
+    command: Sequence[str]
+    port: int
+    setting: str  # the environment variable that chooses the port
+    log: Path
+    health: str | None = None  # a URL that answers 200 once the server can serve
+    env: Mapping[str, str] = field(default_factory=dict)
+    # In the terminal's foreground: reads the keyboard and writes to the screen (its
+    # stderr still goes to the log). Only the main service can be.
+    interactive: bool = False
+
+
+class PortBusy(Exception):
+    """A port a service needs is taken."""
+
+
+class Stopped(Exception):
+    """Everything must stop now; ``code`` is the command's exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def port_holder(port: int) -> str | None:
+    """The program listening on TCP ``port`` ("pid 12 (rasa run ...)"), if it can be told."""
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except psutil.AccessDenied:
+        return None
+    for conn in connections:
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+            if conn.pid is None:
+                return None
+            try:
+                command = " ".join(psutil.Process(conn.pid).cmdline())
+            except psutil.Error:
+                command = "?"
+            return f"pid {conn.pid} ({command[:120]})"
+    return None
+
+
+def check_port(service: Service) -> None:
+    """Raise :class:`PortBusy` when ``service.port`` on 127.0.0.1 cannot be listened on."""
+    with socket.socket() as sock:
+        # Like the servers themselves, so a connection in TIME_WAIT does not count as busy.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", service.port))
+        except OSError:
+            pass
+        else:
+            return
+    holder = port_holder(service.port)
+    held = f", held by {holder}" if holder else ""
+    raise PortBusy(
+        f"Port {service.port} for the {service.name} is already in use{held}. "
+        f"Stop that program, or choose another port: {service.setting}=<port> "
+        f"(for example {service.setting}={service.port + 1})."
+    )
+
+
+def log_tail(log: Path, lines: int = TAIL_LINES) -> str:
+    """The last ``lines`` lines of ``log``, indented for the terminal."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "    (no log)"
+    return "\n".join("    " + line for line in text.splitlines()[-lines:]) or "    (empty log)"
+
+
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 right now."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return bool(reply.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: the kernel sends SIGTERM when the supervisor dies."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Supervisor:
+    """Starts :class:`Service` s in order and stops them all together."""
+
+    def __init__(self, out: TextIO | None = None, grace: float = GRACE_SECONDS) -> None:
+        self.out = out if out is not None else sys.stdout
+        self.grace = grace
+        self.running: list[tuple[Service, subprocess.Popen[bytes]]] = []
+        self.signal: int | None = None
+        self.parent = os.getppid()
+
+    def say(self, text: str, end: str = "\n") -> None:
+        """Write a progress line; a closed terminal is no reason to stop stopping."""
+        try:
+            print(text, end=end, file=self.out, flush=True)
+        except OSError:
+            pass
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.signal = signum
+
+    def _check_stop(self) -> None:
+        if self.signal is None and os.getppid() != self.parent:
+            self.signal = signal.SIGHUP  # the parent is gone: nobody is attached any more
+        if self.signal is not None:
+            self.say(f"\nStopping ({signal.Signals(self.signal).name})…")
+            raise Stopped(128 + self.signal)
+
+    def run(
+        self, sides: Sequence[Service], main: Service, ready_timeout: float, banner: str = ""
+    ) -> int:
+        """Start ``sides`` (each ready in ``ready_timeout`` s), then ``main``; its exit code.
+
+        ``banner`` is shown once all are ready. Everything started is stopped before
+        this returns.
+        """
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._on_signal)
+        try:
+            for service in (*sides, main):
+                check_port(service)
+        except PortBusy as error:
+            self.say(f"ERROR {error}")
+            return 2
+        try:
+            for service in sides:
+                self._start_ready(service, ready_timeout)
+            self._start_main(main, ready_timeout)
+            if banner:
+                self.say(banner)
+            return self._watch(main)
+        except Stopped as stop:
+            return stop.code
+        finally:
+            self.stop_all()
+
+    def _spawn(self, service: Service) -> subprocess.Popen[bytes]:
+        service.log.parent.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **service.env}
+        with service.log.open("wb") as log:
+            if service.interactive:
+                # Stays in the terminal's process group so that it may read the keyboard.
+                process = subprocess.Popen(list(service.command), env=env, stderr=log)
+            else:
+                process = subprocess.Popen(
+                    list(service.command),
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent,
+                )
+        self.running.append((service, process))
+        return process
+
+    def _start_ready(self, service: Service, timeout: float) -> None:
+        """Start ``service`` and wait until its health URL answers."""
+        self.say(f"Starting the {service.name} on port {service.port}… ", end="")
+        started = time.monotonic()
+        process = self._spawn(service)
+        while service.health is not None and not answers(service.health):
+            self._check_stop()
+            if process.poll() is not None:
+                self.say("failed.")
+                self._died(service, process)
+                raise Stopped(1)
+            if time.monotonic() - started > timeout:
+                self.say("no answer.")
+                self.say(
+                    f"ERROR The {service.name} did not answer {service.health} within "
+                    f"{timeout:.0f} s. Last lines of {service.log}:\n{log_tail(service.log)}"
+                )
+                raise Stopped(1)
+            time.sleep(POLL_SECONDS)
+        self.say(f"ready in {time.monotonic() - started:.0f} s (log: {service.log}).")
+
+    def _start_main(self, main: Service, timeout: float) -> None:
+        if main.interactive:
+            self.say(f"Loading the model; this takes about a minute (log: {main.log}).")
+            self._spawn(main)
+            return
+        self._start_ready(main, timeout)
+
+    def _died(self, service: Service, process: subprocess.Popen[bytes]) -> None:
+        """Report that ``service`` ended on its own (a crash, or a failed start)."""
+        self.say(
+            f"ERROR The {service.name} stopped (exit code {process.returncode}); "
+            f"stopping the others. Last lines of {service.log}:\n{log_tail(service.log)}"
+        )
+
+    def _watch(self, main: Service) -> int:
+        """Wait until a service ends or a stop is asked for; the exit code to return."""
+        while True:
+            self._check_stop()
+            for service, process in self.running:
+                code = process.poll()
+                if code is None:
+                    continue
+                if service is main and code == 0:
+                    return 0
+                self._died(service, process)
+                return code if code > 0 else 1
+            time.sleep(POLL_SECONDS)
+
+    def stop_all(self) -> None:
+        """Stop every service, newest first, and any process they started; wait for all."""
+        leftovers: list[psutil.Process] = []
+        for _, process in self.running:
+            try:
+                leftovers.extend(psutil.Process(process.pid).children(recursive=True))
+            except psutil.Error:
+                pass
+        for service, process in reversed(self.running):
+            self._terminate(service, process)
+        deadline = time.monotonic() + self.grace
+        for _, process in self.running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self._kill(process)
+                process.wait()
+        _, alive = psutil.wait_procs(leftovers, timeout=1)
+        for proc in alive:
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+        self.running.clear()
+
+    @staticmethod
+    def _terminate(service: Service, process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is not None and service.interactive:
+            return
+        try:
+            if service.interactive:
+                process.terminate()
+            else:
+                os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    def _kill(self, process: subprocess.Popen[bytes]) -> None:
+        for service, known in self.running:
+            if known is process:
+                try:
+                    if service.interactive:
+                        process.kill()
+                    else:
+                        os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
