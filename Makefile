@@ -12,6 +12,10 @@ LAUNCH := $(BIN)/python -m bot.server.launch
 RASA_PORT ?= 5005
 ACTION_PORT ?= 5055
 export RASA_TELEMETRY_ENABLED ?= false
+# TensorFlow's C++ start-up notices and graph dumps are harmless; its errors still show.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+# Each server's log (rasa.log, actions.log, web.log) and training's (train.log).
+export LOG_DIR ?= .rasa-data
 SPACY_MODEL := build/spacy_en_glove50
 MODEL := models/current.tar.gz
 # Rasa's HTTP API (trackers, model, parse) stays off unless ENABLE_API=1, and then needs RASA_AUTH_TOKEN.
@@ -71,8 +75,14 @@ $(WIDGET): bot/web/package.json bot/web/package-lock.json
 	cd bot/web && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
+# Training's output (TensorFlow's progress bars and warnings) goes to its log; a failure
+# shows the log's last lines.
 $(MODEL): $(TRAIN_INPUTS) | install
-	$(RASA) train --fixed-model-name current --out models
+	@mkdir -p $(LOG_DIR); started=$$(date +%s); \
+	echo "Training the model; this takes a few minutes (log: $(LOG_DIR)/train.log)..."; \
+	if $(RASA) train --fixed-model-name current --out models > $(LOG_DIR)/train.log 2>&1; then \
+		echo "Trained in $$(( $$(date +%s) - started )) s: $(MODEL)"; \
+	else tail -n 30 $(LOG_DIR)/train.log; echo "Training failed; see $(LOG_DIR)/train.log" >&2; exit 1; fi
 
 train: install $(MODEL) ## Train the model when its data or config changed (models/current.tar.gz)
 

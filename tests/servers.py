@@ -27,8 +27,13 @@ from bot.tooling.endpoints import render, to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
-# Rasa with the project's safe reply for a failing action server, as `make run` starts it.
-SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.server.rasa_cli"]
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+# Rasa with the project's safe reply for a failing action server.
+SERVE = [PYTHON, "-m", "bot.server.rasa_cli"]
+# Rasa and the action server (and the page server), as `make run` starts them.
+LAUNCH = [PYTHON, "-m", "bot.server.launch"]
+# What the launcher prints; the servers' own logs sit beside it (rasa.log, actions.log...).
+LAUNCH_LOG = "launch.log"
 # Loading the model takes about a minute on 2 busy cores; leave room.
 START_TIMEOUT = 420.0
 SOCKET = yaml.safe_load((ROOT / "credentials.yml").read_text())[
@@ -54,24 +59,25 @@ def write_endpoints(folder: Path, action_port: int) -> Path:
 
 
 def rasa_run(
-    endpoints: Path, credentials: Path, port: int, *, with_actions: bool = True
+    endpoints: Path,
+    credentials: Path,
+    port: int,
+    *,
+    with_actions: bool = True,
+    page: bool = False,
 ) -> list[str]:
-    """``rasa run`` with the trained model, bound to 127.0.0.1, beside the action server."""
-    return [
-        *(["bash", "bot/tooling/with_actions.sh"] if with_actions else []),
-        *SERVE,
-        "run",
-        "-m",
-        str(MODEL),
-        "--endpoints",
-        str(endpoints),
-        "--credentials",
-        str(credentials),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        str(port),
-    ]
+    """``rasa run`` with the trained model on 127.0.0.1:``port``.
+
+    With the action server (``ACTION_PORT`` from the environment) and, if ``page``,
+    the web page server (``WEB_PORT``), started by the launcher as ``make run`` does;
+    each server then logs to its own file beside ``endpoints`` (``rasa.log``...).
+    """
+    rasa_args = ["-m", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(credentials)]
+    if not with_actions:
+        return [*SERVE, "run", *rasa_args, "-i", "127.0.0.1", "-p", str(port)]
+    settings = [f"RASA_PORT={port}", f"LOG_DIR={endpoints.parent}"]
+    settings.append(f"START_TIMEOUT={START_TIMEOUT}")
+    return ["env", *settings, *LAUNCH, *(["--page"] if page else []), "run", *rasa_args]
 
 
 @contextmanager
@@ -80,17 +86,17 @@ def full_stack(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
     """Rasa (trained model, the project's credentials) and the action server, ready.
 
-    Yields the Rasa URL, the process group's leader and the log, both servers stopped
+    Yields the Rasa URL, the launcher's process and Rasa's log, both servers stopped
     afterwards.
     """
     rasa_port, action_port = free_port(), free_port()
     endpoints = write_endpoints(folder, action_port)
-    log = folder / "servers.log"
+    log = folder / LAUNCH_LOG
     url = f"http://127.0.0.1:{rasa_port}"
     command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port)
     with running(command, {"ACTION_PORT": str(action_port), **env}, log) as process:
         wait_for_http(f"{url}/webhooks/rest/", process, log)
-        yield url, process, log
+        yield url, process, folder / "rasa.log"
 
 
 def log_tail(log: Path, lines: int = 40) -> str:
@@ -98,12 +104,20 @@ def log_tail(log: Path, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def logs_tail(log: Path, lines: int = 40) -> str:
+    """The end of ``log`` and of every other log in its folder."""
+    return "\n".join(
+        f"--- {path.name}\n{log_tail(path, lines)}"
+        for path in sorted({log, *log.parent.glob("*.log")})
+    )
+
+
 def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     """Wait until ``url`` answers 200, failing early with the log if the process died."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"servers exited ({process.returncode}):\n{log_tail(log)}")
+            raise RuntimeError(f"servers exited ({process.returncode}):\n{logs_tail(log)}")
         try:
             with urllib.request.urlopen(url, timeout=2) as reply:
                 if reply.status == 200:
@@ -111,7 +125,7 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(1)
-    raise RuntimeError(f"{url} did not answer in {START_TIMEOUT:.0f} s:\n{log_tail(log)}")
+    raise RuntimeError(f"{url} did not answer in {START_TIMEOUT:.0f} s:\n{logs_tail(log)}")
 
 
 @contextmanager

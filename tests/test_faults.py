@@ -18,9 +18,11 @@ import pytest
 import sqlalchemy as sa
 
 from bot.content import Library
+from bot.server.launch import services
 from bot.tooling.endpoints import render, to_yaml
 from bot.tooling.tracker_db import EVENTS, open_store, store_url
 from tests.servers import (
+    LAUNCH_LOG,
     MODEL,
     ROOT,
     SERVE,
@@ -160,13 +162,10 @@ def test_an_emergency_card_is_answered_at_once_while_the_action_server_hangs(
 def test_answers_come_back_when_the_action_server_is_back(
     without_actions: Server, library: Library
 ) -> None:
-    command = ["bash", "bot/tooling/with_actions.sh", "sleep", "infinity"]
-    env = {
-        "ACTION_PORT": str(without_actions.action_port),
-        "ACTIONS_LOG": str(without_actions.folder / "actions.log"),
-    }
-    log = without_actions.folder / "with_actions.log"
-    with running(command, env, log) as process:
+    sides, _ = services("run", [], False, {"ACTION_PORT": str(without_actions.action_port)})
+    actions = sides[0]
+    log = without_actions.folder / "actions.log"
+    with running(actions.command, actions.env, log) as process:
         wait_for_http(f"http://127.0.0.1:{without_actions.action_port}/health", process, log)
         reply, _ = timed_say(without_actions.url, "back-1", "what is ketamine?")
     unit = library.unit("what_is_ketamine_overview")
@@ -180,7 +179,7 @@ def test_a_restarted_server_continues_the_conversation_with_its_history(
     rasa_port, action_port = free_port(), free_port()
     endpoints = write_endpoints(tmp_path, action_port)
     command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port)
-    env = {"ACTION_PORT": str(action_port), "ACTIONS_LOG": str(tmp_path / "actions.log")}
+    env = {"ACTION_PORT": str(action_port)}
     url = f"http://127.0.0.1:{rasa_port}"
     for run, text in enumerate(("does ketamine cause nausea?", "tell me more")):
         log = tmp_path / f"rasa-{run}.log"
@@ -215,12 +214,10 @@ def test_a_database_outage_is_logged_and_answered_and_storing_resumes_after_it(
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(to_yaml(render(env)), encoding="utf-8")
     command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port)
-    log = tmp_path / "rasa.log"
+    log = tmp_path / LAUNCH_LOG
     url = f"http://127.0.0.1:{rasa_port}"
     try:
-        with running(
-            command, {**env, "ACTIONS_LOG": str(tmp_path / "actions.log")}, log
-        ) as process:
+        with running(command, env, log) as process:
             wait_for_http(url, process, log)
             say(url, "outage-1", "what is ketamine?")
             database.stop()
@@ -232,7 +229,7 @@ def test_a_database_outage_is_logged_and_answered_and_storing_resumes_after_it(
         database.remove()
     assert words(domain["responses"]["utter_crisis"][0]["text"]) in during
     assert "Error happened when trying to save conversation tracker to 'SQLTrackerStore'" in (
-        log.read_text(encoding="utf-8", errors="replace")
+        (tmp_path / "rasa.log").read_text(encoding="utf-8", errors="replace")
     )
     # Rasa 3.6 does not store the turn made during the outage (README, "Troubleshooting").
     assert stored == ["what is ketamine?", "does ketamine cause nausea?"]

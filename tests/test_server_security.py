@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import (
+    LAUNCH_LOG,
     MODEL,
     ROOT,
     free_port,
@@ -51,10 +52,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         token,
     ]
     log, actions_log = folder / "rasa.log", folder / "actions.log"
-    env = {"ACTION_PORT": str(action_port), "ACTIONS_LOG": str(actions_log)}
-    with running(command, env, log) as process:
+    env = {"ACTION_PORT": str(action_port)}
+    with running(command, env, folder / LAUNCH_LOG) as process:
         url = f"http://127.0.0.1:{rasa_port}"
-        wait_for_http(url, process, log)
+        wait_for_http(url, process, folder / LAUNCH_LOG)
         say(url, "log-check", f"is {MARKER} ketamine safe for my heart?")
         yield Stack(url, rasa_port, action_port, token, (log, actions_log))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.servers import SERVE, free_port, write_endpoints
+from tests.servers import LAUNCH, free_port, write_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -29,23 +29,15 @@ def test_shell_answers_a_side_effect_question_with_its_answer_and_sources(librar
     env = {
         **os.environ,
         "ACTION_PORT": str(action_port),
+        "RASA_PORT": str(free_port()),
+        "LOG_DIR": str(tmp_path),
         "RASA_TELEMETRY_ENABLED": "false",
         "TERM": "xterm",
     }
     endpoints = write_endpoints(tmp_path, action_port)
-    command = [
-        "bot/tooling/with_actions.sh",
-        *SERVE,
-        "shell",
-        "-m",
-        str(MODEL),
-        "--endpoints",
-        str(endpoints),
-        "-p",
-        str(free_port()),
-    ]
+    command = [*LAUNCH[1:], "shell", "-m", str(MODEL), "--endpoints", str(endpoints)]
     shell = pexpect.spawn(
-        "bash", command, cwd=ROOT, env=env, encoding="utf-8", timeout=240, dimensions=(60, 400)
+        LAUNCH[0], command, cwd=ROOT, env=env, encoding="utf-8", timeout=240, dimensions=(60, 400)
     )
     shell.logfile_read = sys.stdout
     try:

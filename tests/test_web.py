@@ -65,11 +65,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "WEB_ORIGINS": origin,
     }
     endpoints = write_endpoints(folder, action_port)
-    command = [
-        "bash",
-        "bot/web/with_page.sh",
-        *rasa_run(endpoints, ROOT / "credentials.yml", rasa_port),
-    ]
+    command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port, page=True)
     log = folder / "servers.log"
     with running(command, env, log) as process:
         wait_for_http(f"{rasa_url}/", process, log)

@@ -25,8 +25,6 @@ from bot.server.supervisor import Service, Supervisor
 DEFAULT_PORTS = {"RASA_PORT": 5005, "ACTION_PORT": 5055, "WEB_PORT": 8080}
 # Loading the model takes about a minute on an idle 2-core machine, three on a busy one.
 DEFAULT_START_TIMEOUT = 300.0
-# TensorFlow's C++ start-up notices and graph dumps are harmless; keep its errors.
-QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 def port(env: Mapping[str, str], setting: str) -> int:
@@ -48,7 +46,6 @@ def services(
     logs = Path(env.get("LOG_DIR") or ".rasa-data")
     python = sys.executable
     rasa_port, action_port = port(env, "RASA_PORT"), port(env, "ACTION_PORT")
-    quiet = {name: env.get(name, value) for name, value in QUIET_ENV.items()}
     sides = [
         Service(
             "action server",
@@ -58,7 +55,7 @@ def services(
             logs / "actions.log",
             health=f"http://127.0.0.1:{action_port}/health",
             # rasa-sdk 3.6 has no flag for the interface; it reads SANIC_HOST.
-            env={**quiet, "SANIC_HOST": "127.0.0.1"},
+            env={"SANIC_HOST": "127.0.0.1"},
         )
     ]
     if page:
@@ -82,7 +79,6 @@ def services(
         "RASA_PORT",
         logs / "rasa.log",
         health=f"http://127.0.0.1:{rasa_port}/webhooks/rest/" if mode == "run" else None,
-        env=quiet,
         interactive=mode == "shell",
     )
     return sides, main

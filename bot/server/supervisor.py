@@ -263,13 +263,13 @@ class Supervisor:
             except psutil.Error:
                 pass
         for service, process in reversed(self.running):
-            self._terminate(service, process)
+            self._send(service, process, signal.SIGTERM)
         deadline = time.monotonic() + self.grace
-        for _, process in self.running:
+        for service, process in self.running:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                self._kill(process)
+                self._send(service, process, signal.SIGKILL)
                 process.wait()
         _, alive = psutil.wait_procs(leftovers, timeout=1)
         for proc in alive:
@@ -280,24 +280,12 @@ class Supervisor:
         self.running.clear()
 
     @staticmethod
-    def _terminate(service: Service, process: subprocess.Popen[bytes]) -> None:
-        if process.poll() is not None and service.interactive:
-            return
+    def _send(service: Service, process: subprocess.Popen[bytes], signum: int) -> None:
+        """Signal ``service``: its whole process group, or the shell in the terminal's group."""
         try:
-            if service.interactive:
-                process.terminate()
-            else:
-                os.killpg(process.pid, signal.SIGTERM)
+            if not service.interactive:
+                os.killpg(process.pid, signum)
+            elif process.poll() is None:
+                process.send_signal(signum)
         except ProcessLookupError:
             pass
-
-    def _kill(self, process: subprocess.Popen[bytes]) -> None:
-        for service, known in self.running:
-            if known is process:
-                try:
-                    if service.interactive:
-                        process.kill()
-                    else:
-                        os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
