@@ -107,7 +107,7 @@ web-install: install $(WIDGET) ## Install the web chat widget from npm (bot/web)
 	bash bot/tooling/apt_install.sh /usr/bin/chromium chromium
 
 actions: install ## Run only the action server on 127.0.0.1:ACTION_PORT
-	SANIC_HOST=127.0.0.1 $(RASA) run actions --port $(ACTION_PORT)
+	SANIC_HOST=127.0.0.1 exec $(RASA) run actions --port $(ACTION_PORT)
 
 lint: install ## Lint, format check and type check
 	$(BIN)/ruff check .

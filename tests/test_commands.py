@@ -54,7 +54,8 @@ class Command:
         return next(p for p in self.everything() if "bot.server.launch" in p.cmdline())
 
     def everything(self) -> set[psutil.Process]:
-        return family(self.terminal.pid)
+        """Every process the command runs (not the terminal's shell)."""
+        return {p for p in family(self.terminal.pid) if p.pid != self.terminal.pid}
 
     def wait_for_servers(self, started: str) -> set[psutil.Process]:
         """Wait until the Rasa process exists; every process of the command then."""
@@ -66,12 +67,9 @@ class Command:
         return self.everything()
 
     def exit_code(self, timeout: float = 60) -> int:
-        """Wait for make to end; its exit code (negative for a signal)."""
-        self.terminal.expect(pexpect.EOF, timeout=timeout)
-        self.terminal.close()
-        if self.terminal.exitstatus is not None:
-            return int(self.terminal.exitstatus)
-        return -int(self.terminal.signalstatus or 0)
+        """Wait for make to end; its exit code, as the shell reports it."""
+        self.terminal.expect(r"make-exit=(\d+)", timeout=timeout)
+        return int(self.terminal.match.group(1))
 
     def left(self, processes: set[psutil.Process]) -> list[str]:
         return leftovers(processes, self.ports.values())
@@ -100,17 +98,19 @@ def run_make(tmp_path: Path) -> Iterator[Callable[..., Command]]:
         env, ports = make_env(tmp_path)
         ports.update(settings)
         env.update({name: str(port) for name, port in settings.items()})
-        # The shell leads the terminal's session, as in a terminal window: when the
-        # window closes, the kernel hangs up the shell and then the command it runs.
+        # An interactive shell leads the terminal's session, as in a terminal window:
+        # it outlives a killed make, and hangs up its jobs when the window closes.
+        env["PS1"] = "$ "
         terminal = pexpect.spawn(
             "bash",
-            ["-c", f"make --no-print-directory {target}; exit $?"],
+            ["--norc", "--noprofile", "-i"],
             cwd=ROOT,
             env=env,
             encoding="utf-8",
             timeout=START_TIMEOUT,
             dimensions=(50, 300),
         )
+        terminal.sendline(f"make --no-print-directory {target}; echo make-exit=$?")
         command = Command(terminal, ports, tmp_path)
         started.append(command)
         return command
@@ -226,8 +226,8 @@ def test_make_web_serves_the_page_and_ctrl_c_stops_everything(
     processes = command.everything()
 
     ctrl_c(command)
+    wait_gone(processes)
 
-    command.exit_code()
     assert command.left(processes) == []
 
 
