@@ -1,7 +1,7 @@
 """`make chat`, `make run` and `make web` leave nothing behind, however they end.
 
-Each command runs for real in a terminal of its own (a pty), on free ports, and is
-ended the ways a person ends it: Ctrl-C, closing the window (the terminal hangs
+Each command is typed into an interactive shell in a terminal of its own (a pty),
+on free ports, and ended the ways a person ends it: Ctrl-C, closing the window (the terminal hangs
 up), ``kill`` or ``kill -9`` of ``make``, ``kill`` of the launcher, ``/stop``, or
 one of its servers crashing. Afterwards no process it started may run and no port
 it used may listen.
