@@ -91,7 +91,9 @@ def test_ctrl_c_to_the_whole_terminal_group_ends_everything(stack: Stack) -> Non
 def test_a_crashed_server_stops_the_others_and_is_named_with_its_log(stack: Stack) -> None:
     stack.wait_for("all ready")
     everything = family(stack.process.pid)
-    side = next(p for p in everything if str(stack.ports[1]) in " ".join(p.cmdline()))
+    side = next(
+        p for p in everything if p.cmdline()[-3:] == ["--bind", "127.0.0.1", str(stack.ports[1])]
+    )
     side.kill()
 
     assert stack.finish() != 0
