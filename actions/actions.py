@@ -175,19 +175,22 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Carry slots over, set ``region``, send the disclaimer, then listen."""
+        """Carry slots over, set ``region`` and the clinic's contact, send the disclaimer."""
         carried = [
             SlotSet(name, value)
             for name, value in tracker.current_slot_values().items()
             if name != "session_started_metadata" and value is not None
         ]
-        region, disclaimer = default_library().regional_message(
+        library = default_library()
+        region, disclaimer = library.regional_message(
             "disclaimer", requested_region(tracker.get_slot("session_started_metadata"))
         )
         dispatcher.utter_message(text=disclaimer)
+        contact = library.clinic.contact() if library.clinic else ""
         return [
             SessionStarted(),
             *carried,
             SlotSet("region", region),
+            SlotSet("care_team_contact", f" {contact}" if contact else ""),
             ActionExecuted("action_listen"),
         ]

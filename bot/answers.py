@@ -65,14 +65,23 @@ def unit_buttons(unit_ids: Sequence[str], library: Library) -> tuple[Button, ...
     return tuple(Button(u.question, unit_payload(u)) for u in units if u is not None)
 
 
+def provider_line(library: Library, contact: bool = True) -> str:
+    """Ask your care team; with how to reach the clinic's, when there is one."""
+    line = library.message("provider_line")
+    reach = library.clinic.contact() if library.clinic and contact else ""
+    return f"{line} {reach}" if reach else line
+
+
 def answer_unit(unit: AnswerUnit, library: Library, personal: bool = False) -> Reply:
-    """The unit's answer, the provider line when the question is personal, one sources line.
+    """The unit's answer with its clinic details, the provider line if personal, sources.
 
     The buttons offer the related questions; "tell me more" gives the first of them.
     """
     parts = [unit.answer]
+    if library.clinic and unit.clinic:
+        parts.append(library.clinic.details(unit.clinic))
     if personal or unit.personal_decision:
-        parts.append(library.message("provider_line"))
+        parts.append(provider_line(library, contact="contact" not in unit.clinic))
     shown = unit.sources[:SHOWN_SOURCES]
     parts.append(sources_line(library.message("sources_heading"), shown))
     buttons = unit_buttons(unit.related[:RELATED_BUTTONS], library)
@@ -94,6 +103,8 @@ def answer_units(unit_ids: Sequence[str], library: Library, personal: bool = Fal
 def no_good_answer(suggestions: Sequence[str], region: str | None, library: Library) -> Reply:
     """An honest "I don't have a good answer", with the care-team and crisis lines."""
     _, text = library.regional_message("no_good_answer", region)
+    if library.clinic and library.clinic.contact():
+        text = f"{text}\n\n{library.clinic.contact()}"
     if suggestions:
         text = f"{text}\n\n{library.message('closest_offer')}"
     return Reply(text, unit_buttons(suggestions, library))
@@ -106,7 +117,7 @@ def _follow_up_buttons(topic: Topic) -> tuple[Button, ...]:
 def _close(body: str, topic: Topic, library: Library) -> Reply:
     parts = [body]
     if topic.personal_decision:
-        parts.append(library.message("provider_line"))
+        parts.append(provider_line(library))
     shown = topic.sources[:SHOWN_SOURCES]
     parts.append(sources_line(library.message("sources_heading"), shown))
     return Reply("\n\n".join(parts), _follow_up_buttons(topic), shown)

@@ -7,8 +7,8 @@ schema described in ``bot/content/README.md``, naming the file at fault.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.clinic import DETAILS, Clinic, current_profile, default_region
 
 CONTENT_DIR = Path(__file__).parent / "content"
 
@@ -118,8 +120,8 @@ class Topic:
 
 
 def requested_region(session_metadata: Mapping[str, Any] | None) -> str | None:
-    """The region a page sent as session metadata, else ``ASSISTANT_REGION``, else None."""
-    return (session_metadata or {}).get("region") or os.environ.get("ASSISTANT_REGION")
+    """The region a page sent as session metadata, else the deployment's, else None."""
+    return (session_metadata or {}).get("region") or default_region()
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ class AnswerUnit:
     reviewed_by: str
     personal_decision: bool
     related: tuple[str, ...]
+    # The clinic's own details this answer adds when a clinic profile is set (bot/clinic.py).
+    clinic: tuple[str, ...] = ()
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -150,6 +154,7 @@ class Library:
     topics: Mapping[str, Topic]
     messages: Mapping[str, Any]
     units: Mapping[str, AnswerUnit] = field(default_factory=dict)
+    clinic: Clinic | None = None
 
     def topic(self, intent: str) -> Topic | None:
         """The topic answering ``intent``, or None when there is none."""
@@ -263,6 +268,9 @@ def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
         sources = _sources(raw, spot)
         if len(sources) > MAX_UNIT_SOURCES:
             raise ContentError(f"{spot}: at most {MAX_UNIT_SOURCES} sources")
+        clinic = tuple(str(d) for d in raw.get("clinic") or [])
+        if not set(clinic) <= set(DETAILS):
+            raise ContentError(f"{spot}: clinic: expected some of {', '.join(DETAILS)}")
         units.append(
             AnswerUnit(
                 id=unit_id,
@@ -275,6 +283,7 @@ def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
                 reviewed_by=str(_require(raw, "reviewed_by", spot)),
                 personal_decision=bool(raw.get("personal_decision", False)),
                 related=tuple(str(r) for r in raw.get("related") or []),
+                clinic=clinic,
             )
         )
     return units
@@ -328,5 +337,5 @@ def load_library(folder: Path = CONTENT_DIR) -> Library:
 
 @lru_cache(maxsize=1)
 def default_library() -> Library:
-    """The project's own content, loaded once per process on first use."""
-    return load_library()
+    """The project's own content and the deployment's clinic, loaded once per process."""
+    return dataclasses.replace(load_library(), clinic=current_profile().clinic)

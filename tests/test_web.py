@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOT = ROOT / "reports" / "web-chat.png"
+CLINIC = ROOT / "tests" / "clinic" / "riverside.yml"  # the deploying clinic's profile
 INJECTIONS = ('<img src=x onerror="window.__pwned=1">', "<script>window.__pwned=2</script>")
 REPLY_TIMEOUT = 60_000  # ms
 MESSAGES = ".rw-response .rw-markdown"
@@ -63,6 +64,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "WEB_PORT": str(web_port),
         "RASA_URL": rasa_url,
         "WEB_ORIGINS": origin,
+        "CLINIC_PROFILE": str(CLINIC),
     }
     endpoints = write_endpoints(folder, action_port)
     command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port, page=True)
@@ -255,6 +257,18 @@ def test_start_over_begins_a_new_conversation(
     # Focus is back in the input, and the server has no topic for this new session.
     send(page, "tell me more")
     bubble(page, library.message("no_topic"))
+
+
+def test_the_clinic_s_prices_and_how_to_reach_it_are_on_the_page(
+    stack: Stack, context: BrowserContext
+) -> None:
+    page, _ = open_chat(context, stack)
+    page.locator(".rw-new-message").focus()
+    send(page, "how much does spravato cost?")
+    answer = bubble(page, "Prices at Riverside Mood Clinic, as the clinic")
+    text = " ".join(answer.inner_text().split())
+    assert "Spravato session: $900 (before insurance)" in text
+    assert "call +1 555 010 0199" in text
 
 
 def test_the_page_script_keeps_bot_text_as_text(stack: Stack, context: BrowserContext) -> None:

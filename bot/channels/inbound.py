@@ -17,11 +17,11 @@ message was not read.
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from bot.clinic import default_region
 from bot.content import Library
 
 #: Longest message read. About two pages of text: far more than a question needs,
@@ -90,9 +90,9 @@ def check_metadata(value: Any, name: str = "metadata") -> dict[str, Any] | None:
 
 
 def region_of(metadata: Any) -> str | None:
-    """The region a client asked for in its metadata, else ``ASSISTANT_REGION``."""
+    """The region a client asked for in its metadata, else the deployment's."""
     region = metadata.get("region") if isinstance(metadata, Mapping) else None
-    return str(region) if region else os.environ.get("ASSISTANT_REGION")
+    return str(region) if region else default_region()
 
 
 def refusal(problem: BadInput, region: str | None, library: Library) -> str:

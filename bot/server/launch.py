@@ -9,7 +9,8 @@ arguments given) on ``RASA_PORT``, all on 127.0.0.1. Each server's output goes t
 its log in ``LOG_DIR`` (``actions.log``, ``web.log``, ``rasa.log``), so the
 terminal shows one line per stage; ``rasa shell`` keeps the screen and keyboard.
 :class:`bot.server.supervisor.Supervisor` stops them all together, however the
-command ends.
+command ends. The clinic profile (:mod:`bot.clinic`) is checked first: a wrong
+field stops the command before anything starts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bot.clinic import ProfileError, load_profile, profile_path
 from bot.server.supervisor import Service, Supervisor
 
 DEFAULT_PORTS = {"RASA_PORT": 5005, "ACTION_PORT": 5055, "WEB_PORT": 8080}
@@ -103,6 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("mode", choices=["run", "shell"])
     parser.add_argument("rasa_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
+    try:
+        profile = load_profile()
+    except ProfileError as error:
+        print(f"ERROR {error}. Not starting: fix the clinic profile (docs/clinic.md).")
+        return 2
+    clinic = profile.clinic.name if profile.clinic else "none, answers stay general"
+    print(f"Clinic: {clinic} ({profile_path()}).")
     env = dict(os.environ)
     sides, rasa = services(args.mode, args.rasa_args, args.page, env)
     timeout = float(env.get("START_TIMEOUT") or DEFAULT_START_TIMEOUT)
