@@ -34,6 +34,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 	bot/content/crisis_lexicon.yml $(wildcard bot/content/answers/*.yml)
 
 .PHONY: help install train chat run api-check shell actions test lint validate bench-nlu content-report \
+	review-packet sign-off mark-pending \
 	gap-report forget purge audit lock clean web web-install test-web test-install
 
 help: ## Show this list of targets
@@ -153,6 +154,20 @@ bench-load: train ## Load benchmark: full stack over REST at 1, 10 and 50 users,
 
 content-report: $(BIN)/.installed ## Write reports/content-report.html: every patient text with its scores, sources and reviews
 	$(BIN)/python -m bot.tooling.content_report --out reports/content-report.html
+
+review-packet: $(BIN)/.installed ## Write reports/review-packet.html: every answer new or changed since its clinician sign-off
+	$(BIN)/python -m bot.tooling.signoff packet --out reports/review-packet.html
+
+# ROLE and ANSWERS reach the command through the environment (make exports command-line variables).
+sign-off: $(BIN)/.installed ## Record a clinician's sign-off: make sign-off ROLE=psychiatrist ANSWERS="id ..." (or ANSWERS=all)
+	$(if $(ROLE),,$(error Say the reviewer's role (never a name): make sign-off ROLE=<role> ANSWERS="<ids>"))
+	$(if $(ANSWERS),,$(error Say which answers: ANSWERS="<id> ..." or ANSWERS=all (everything in the packet)))
+	if [ "$$ANSWERS" = all ]; then set -- --all-to-review; else set -- $$ANSWERS; fi; \
+	$(BIN)/python -m bot.tooling.signoff sign --role "$$ROLE" "$$@"
+
+mark-pending: $(BIN)/.installed ## Mark answers as waiting for sign-off again: make mark-pending ANSWERS="id ..."
+	$(if $(ANSWERS),,$(error Say which answers: make mark-pending ANSWERS="<id> ..."))
+	$(BIN)/python -m bot.tooling.signoff pending $$ANSWERS
 
 gap-report: $(BIN)/.installed ## Write reports/gap-report.md: unanswered questions from the tracker store, grouped, PII masked
 	$(BIN)/python -m bot.tooling.gap_report --out reports/gap-report.md

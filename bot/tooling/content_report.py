@@ -41,6 +41,15 @@ from bot.patient_texts import (
     topic_texts,
     unit_texts,
 )
+from bot.signoff import (
+    SIGNOFF_FILE,
+    Answer,
+    Record,
+    read_records,
+    status,
+    topic_answer,
+    unit_answer,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "reports" / "content-report.html"
@@ -91,6 +100,7 @@ class ReportInputs:
     mentions: Sequence[Mention]
     examples: Sequence[tuple[str, str]]
     today: dt.date
+    signoffs: Mapping[str, Record]
 
 
 def load_inputs(root: Path = ROOT, today: dt.date | None = None) -> ReportInputs:
@@ -102,20 +112,23 @@ def load_inputs(root: Path = ROOT, today: dt.date | None = None) -> ReportInputs
         mentions=training_mentions(root),
         examples=training_examples(root),
         today=today or dt.date.today(),
+        signoffs=read_records(root / "bot" / "content" / SIGNOFF_FILE.name),
     )
 
 
-def _badge(ok: bool, yes: str = "pass", no: str = "fail") -> str:
+def badge(ok: bool, yes: str = "pass", no: str = "fail") -> str:
+    """A green or red label."""
     return f'<span class="badge {"pass" if ok else "fail"}">{escape(yes if ok else no)}</span>'
 
 
-def _scores(score: Readability, policy: Policy) -> str:
+def scores(score: Readability, policy: Policy) -> str:
+    """Readability badges: grade, reading ease, and whether both pass."""
     grade_ok = score.grade <= policy.max_grade
     ease_ok = score.ease >= policy.min_reading_ease
     return (
         f'<span class="badge {"pass" if grade_ok else "fail"}">grade {score.grade:.1f}</span> '
         f'<span class="badge {"pass" if ease_ok else "fail"}">ease {score.ease:.1f}</span> '
-        + _badge(score.passes(policy))
+        + badge(score.passes(policy))
     )
 
 
@@ -132,12 +145,13 @@ def _entry(text: PatientText, label: str, policy: Policy) -> str:
     return (
         f'<div class="entry"><div class="entry-head"><strong>{escape(label)}</strong>'
         f'<span class="where">{escape(text.where)}</span>'
-        f"{_scores(readability(text.text), policy)}</div>"
+        f"{scores(readability(text.text), policy)}</div>"
         f'<div class="bubble">{escape(text.text)}</div></div>'
     )
 
 
-def _link(url: str, title: str) -> str:
+def link(url: str, title: str) -> str:
+    """A link to ``url``; an address that is not https stays text."""
     if not url.startswith("https://"):  # never render another scheme as a link
         return escape(f"{title} ({url})")
     return f'<a href="{escape(url, quote=True)}">{escape(title)}</a>'
@@ -159,7 +173,7 @@ def _summary(inputs: ReportInputs, gates: Mapping[str, list[str]]) -> str:
         (pending, "topics and units pending clinician review"),
     ]
     rows = "".join(
-        f"<tr><td>{escape(name)}</td><td>{_badge(not failures)}</td><td>"
+        f"<tr><td>{escape(name)}</td><td>{badge(not failures)}</td><td>"
         + (
             "<ul>" + "".join(f"<li>{escape(f)}</li>" for f in failures) + "</ul>"
             if failures
@@ -198,18 +212,29 @@ def _routes(topic: Topic, inputs: ReportInputs) -> str:
     )
     return (
         f"<p>Reached by intent <code>{escape(topic.intent)}</code>: "
-        f"{intent_count} training examples {_badge(intent_count > 0, 'reachable', 'none')}</p>"
+        f"{intent_count} training examples {badge(intent_count > 0, 'reachable', 'none')}</p>"
         + table
     )
 
 
-def _source_items(sources: Iterable[Source], policy: Policy) -> str:
+def source_items(sources: Iterable[Source], policy: Policy) -> str:
+    """List items for ``sources``: each a link, its publisher and whether it is listed."""
     return "".join(
-        f"<li>{_link(s.url, s.title)} <span class='muted'>{escape(s.publisher)}"
+        f"<li>{link(s.url, s.title)} <span class='muted'>{escape(s.publisher)}"
         f" ({escape(policy.publishers.get(s.publisher, 'not on the list'))})</span> "
-        f"{_badge(s.publisher in policy.publishers, 'listed', 'not listed')}</li>"
+        f"{badge(s.publisher in policy.publishers, 'listed', 'not listed')}</li>"
         for s in sources
     )
+
+
+def signoff_badge(answer: Answer, inputs: ReportInputs) -> str:
+    """Whether a clinician signed the answer off as it reads now."""
+    record = inputs.signoffs.get(answer.id)
+    state = status(answer, record)
+    if state == "signed" and record is not None:
+        return badge(True, f"signed off by {record.role} on {record.date}")
+    label = "changed since sign-off" if state == "changed" else "pending clinician sign-off"
+    return f'<span class="badge note">{label}</span>'
 
 
 def _unit(unit: AnswerUnit, inputs: ReportInputs) -> str:
@@ -221,10 +246,11 @@ def _unit(unit: AnswerUnit, inputs: ReportInputs) -> str:
     return (
         f'<div class="unit" id="{escape(unit.id, quote=True)}"><h4>{escape(unit.question)}</h4>'
         f'<p class="muted">{escape(unit.id)}: reviewed {escape(str(unit.last_reviewed))} by '
-        f"{escape(unit.reviewed_by)}{provider}</p>"
+        f"{escape(unit.reviewed_by)}{provider} "
+        f"{signoff_badge(unit_answer(unit), inputs)}</p>"
         f"{_entry(answer, 'answer', inputs.policy)}"
         f'<div class="chips">{examples}</div>'
-        f"<ul>{_source_items(unit.sources, inputs.policy)}</ul></div>"
+        f"<ul>{source_items(unit.sources, inputs.policy)}</ul></div>"
     )
 
 
@@ -236,7 +262,7 @@ def _topic(topic: Topic, inputs: ReportInputs) -> str:
     texts = topic_texts(topic, inputs.library)
     entries = "".join(_entry(t, _label(t.where), policy) for t in texts if t.kind == PROSE)
     chips = "".join(f"<span>{escape(t.text)}</span>" for t in texts if t.kind != PROSE)
-    sources = _source_items(topic.sources, policy)
+    sources = source_items(topic.sources, policy)
     units = "".join(
         _unit(u, inputs) for u in inputs.library.units.values() if u.topic == topic.intent
     )
@@ -250,8 +276,9 @@ def _topic(topic: Topic, inputs: ReportInputs) -> str:
         f"<h3>{escape(topic.title)}</h3>"
         f'<p class="muted">{escape(topic.intent)}.yml {provider}</p>'
         f"<p>Last reviewed {escape(str(topic.last_reviewed))}, {age} days ago "
-        f"{_badge(fresh, 'current', 'stale')} by {escape(topic.reviewed_by)} "
-        f"{_badge(role_ok, 'allowed role', 'unknown role')}</p>"
+        f"{badge(fresh, 'current', 'stale')} by {escape(topic.reviewed_by)} "
+        f"{badge(role_ok, 'allowed role', 'unknown role')} "
+        f"{signoff_badge(topic_answer(topic), inputs)}</p>"
         f"{_routes(topic, inputs)}{entries}"
         f'<p><strong>Titles and buttons</strong></p><div class="chips">{chips}</div>'
         f"<p><strong>Sources</strong></p><ul>{sources}</ul>"
