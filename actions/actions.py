@@ -19,7 +19,7 @@ from bot.answers import (
     no_more_related,
     no_topic,
 )
-from bot.content import Library, default_library, requested_region
+from bot.content import Library, default_library, regional_library, requested_region
 from bot.crisis.assessment import wants_crisis_line
 
 # The value of the "declined" slot for each way of declining when no answer unit fits;
@@ -93,7 +93,7 @@ class ActionAnswerQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Send the answers and remember what was given for "tell me more"."""
-        library = default_library()
+        library = regional_library(tracker.get_slot("region"))
         unit = asked_unit(tracker)
         if unit is not None and library.unit(unit) is not None:
             send_answers(dispatcher, tracker, answer_units([unit], library), library)
@@ -144,7 +144,7 @@ class ActionTellMore(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """The next related unit not shown yet; for a topic, its deeper layer once."""
-        library = default_library()
+        library = regional_library(tracker.get_slot("region"))
         last_unit = library.unit(tracker.get_slot("last_unit") or "")
         if last_unit is not None:
             shown = set(tracker.get_slot("shown_units") or [])

@@ -83,7 +83,8 @@ def answer_unit(unit: AnswerUnit, library: Library, personal: bool = False) -> R
     if personal or unit.personal_decision:
         parts.append(provider_line(library, contact="contact" not in unit.clinic))
     shown = unit.sources[:SHOWN_SOURCES]
-    parts.append(sources_line(library.message("sources_heading"), shown))
+    if shown:  # an answer that holds only elsewhere is replaced by a sourceless note
+        parts.append(sources_line(library.message("sources_heading"), shown))
     buttons = unit_buttons(unit.related[:RELATED_BUTTONS], library)
     return Reply("\n\n".join(parts), buttons, shown)
 
@@ -119,7 +120,8 @@ def _close(body: str, topic: Topic, library: Library) -> Reply:
     if topic.personal_decision:
         parts.append(provider_line(library))
     shown = topic.sources[:SHOWN_SOURCES]
-    parts.append(sources_line(library.message("sources_heading"), shown))
+    if shown:
+        parts.append(sources_line(library.message("sources_heading"), shown))
     return Reply("\n\n".join(parts), _follow_up_buttons(topic), shown)
 
 
@@ -143,7 +145,9 @@ def answer_topics(
 
 
 def answer_more(topic: Topic, library: Library) -> Reply:
-    """The deeper "tell me more" layer of a topic, then sources."""
+    """The deeper "tell me more" layer of a topic, then sources (if it has one)."""
+    if not topic.more:
+        return more_exhausted(topic, library)
     return _close(topic.more, topic, library)
 
 

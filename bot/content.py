@@ -58,6 +58,10 @@ DOMAIN_INTENTS: tuple[str, ...] = (*CONTRACT_INTENTS, "other_language")
 
 ENTITY_TYPES: tuple[str, ...] = ("side_effect", "route", "medication")
 
+HOME_REGION = "us"
+"""The region the answers are written for; ``regions:`` in a unit holds the others'."""
+OTHER_REGIONS: tuple[str, ...] = ("uk", "ca")
+
 
 class ContentError(ValueError):
     """Raised when a content file is missing, malformed or breaks the schema."""
@@ -103,6 +107,14 @@ class Topic:
     last_reviewed: dt.date
     reviewed_by: str
     personal_decision: bool
+    # True when the summary holds only in the US; elsewhere the topic is told by its
+    # overview unit as told there (:meth:`Library.for_region`).
+    country_specific: bool = False
+
+    @property
+    def overview_unit(self) -> str:
+        """The id of the unit that answers the topic as a whole."""
+        return f"{self.intent.removeprefix('ask_')}_overview"
 
     def sections_for(self, entities: Iterable[tuple[str, str]]) -> tuple[Section, ...]:
         """Sections matching the (entity, value) pairs asked about, in content order.
@@ -140,6 +152,23 @@ class AnswerUnit:
     related: tuple[str, ...]
     # The clinic's own details this answer adds when a clinic profile is set (bot/clinic.py).
     clinic: tuple[str, ...] = ()
+    # The regions where the answer does not hold (it speaks of US regulators, programs
+    # or payment); ``regional`` holds the answer and sources there, where there is one.
+    country_specific: tuple[str, ...] = ()
+    regional: tuple[tuple[str, str, tuple[Source, ...]], ...] = ()
+
+    def for_region(self, region: str, elsewhere: str) -> AnswerUnit:
+        """The unit as told in ``region``.
+
+        Its variant there; or, when it holds only in the US and has none, ``elsewhere``
+        with no sources.
+        """
+        if region not in self.country_specific:
+            return self
+        for name, answer, sources in self.regional:
+            if name == region:
+                return dataclasses.replace(self, answer=answer, sources=sources)
+        return dataclasses.replace(self, answer=elsewhere, sources=(), clinic=())
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -155,6 +184,28 @@ class Library:
     messages: Mapping[str, Any]
     units: Mapping[str, AnswerUnit] = field(default_factory=dict)
     clinic: Clinic | None = None
+    region: str = HOME_REGION
+
+    def for_region(self, region: str | None) -> Library:
+        """The library as a person in ``region`` reads it.
+
+        US-only answers are swapped for that region's, or for a plain "I only know how
+        this works in the US" (``no_local_answer``). An unknown or missing region is the
+        home region.
+        """
+        chosen = str(region or "").lower()
+        if chosen not in OTHER_REGIONS:
+            return self
+        elsewhere = str(self.messages["no_local_answer"][chosen])
+        units = {key: unit.for_region(chosen, elsewhere) for key, unit in self.units.items()}
+        topics = dict(self.topics)
+        for intent, topic in self.topics.items():
+            overview = units.get(topic.overview_unit)
+            if topic.country_specific and overview is not None:
+                topics[intent] = dataclasses.replace(
+                    topic, summary=overview.answer, more="", sections=(), sources=overview.sources
+                )
+        return dataclasses.replace(self, topics=topics, units=units, region=chosen)
 
     def topic(self, intent: str) -> Topic | None:
         """The topic answering ``intent``, or None when there is none."""
@@ -212,6 +263,35 @@ def _sources(data: Mapping[str, Any], where: str) -> tuple[Source, ...]:
     return tuple(sources)
 
 
+def _regions_list(value: Any, where: str) -> tuple[str, ...]:
+    """``country_specific``: a list of regions, or true for every region but the home one."""
+    if value is True:
+        return OTHER_REGIONS
+    regions = tuple(str(r) for r in value or ())
+    if not set(regions) <= set(OTHER_REGIONS):
+        raise ContentError(f"{where}: country_specific: expected true or some of {OTHER_REGIONS}")
+    return regions
+
+
+def _regional(
+    raw: Mapping[str, Any], where: str
+) -> tuple[tuple[str, str, tuple[Source, ...]], ...]:
+    regions = raw.get("regions") or {}
+    if not isinstance(regions, Mapping) or not set(regions) <= set(OTHER_REGIONS):
+        raise ContentError(f"{where}: regions: expected a mapping of {', '.join(OTHER_REGIONS)}")
+    found = []
+    for region, data in regions.items():
+        spot = f"{where}: regions: {region}"
+        if not isinstance(data, Mapping):
+            raise ContentError(f"{spot}: expected answer and sources")
+        sources = _sources(data, spot)
+        if not 1 <= len(sources) <= MAX_UNIT_SOURCES:
+            raise ContentError(f"{spot}: needs 1 to {MAX_UNIT_SOURCES} sources")
+        answer = " ".join(str(_require(data, "answer", spot)).split())
+        found.append((str(region), answer, sources))
+    return tuple(found)
+
+
 def _parse_topic(data: Any, where: str) -> Topic:
     if not isinstance(data, Mapping):
         raise ContentError(f"{where}: expected a mapping at the top level")
@@ -243,6 +323,7 @@ def _parse_topic(data: Any, where: str) -> Topic:
         last_reviewed=reviewed,
         reviewed_by=str(_require(data, "reviewed_by", where)),
         personal_decision=bool(data.get("personal_decision", False)),
+        country_specific=bool(data.get("country_specific", False)),
     )
 
 
@@ -268,6 +349,10 @@ def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
         sources = _sources(raw, spot)
         if len(sources) > MAX_UNIT_SOURCES:
             raise ContentError(f"{spot}: at most {MAX_UNIT_SOURCES} sources")
+        regional = _regional(raw, spot)
+        country_specific = _regions_list(raw.get("country_specific"), spot)
+        if not {name for name, _, _ in regional} <= set(country_specific):
+            raise ContentError(f"{spot}: regions: only for regions listed in country_specific")
         clinic = tuple(str(d) for d in raw.get("clinic") or [])
         if not set(clinic) <= set(DETAILS):
             raise ContentError(f"{spot}: clinic: expected some of {', '.join(DETAILS)}")
@@ -284,6 +369,8 @@ def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
                 personal_decision=bool(raw.get("personal_decision", False)),
                 related=tuple(str(r) for r in raw.get("related") or []),
                 clinic=clinic,
+                country_specific=country_specific,
+                regional=regional,
             )
         )
     return units
@@ -333,6 +420,12 @@ def load_library(folder: Path = CONTENT_DIR) -> Library:
     if not isinstance(messages, Mapping):
         raise ContentError("messages.yml: expected a mapping")
     return Library(topics=topics, messages=messages, units=_load_units(folder / "answers"))
+
+
+@lru_cache(maxsize=len(OTHER_REGIONS) + 1)
+def regional_library(region: str | None) -> Library:
+    """:func:`default_library` as a person in ``region`` reads it."""
+    return default_library().for_region(region)
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,14 @@ from bot.content import CONTENT_DIR, KNOWLEDGE_INTENTS, ContentError, Library, S
 from bot.nlu_annotations import Mention
 from bot.patient_texts import PROSE, PatientText
 
-PUBLISHER_KINDS: tuple[str, ...] = ("government", "clinic", "journal", "manufacturer")
+PUBLISHER_KINDS: tuple[str, ...] = (
+    "government",
+    "regulator",
+    "clinic",
+    "medicines information",
+    "journal",
+    "manufacturer",
+)
 
 # A URL is not prose; trailing punctuation stays so sentence ends still count.
 _URL = re.compile(r"https?://\S+?(?=[.,;:!?)\]]*(?:\s|$))")

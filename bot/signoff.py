@@ -1,11 +1,12 @@
 """Clinician sign-off: which answers a clinician approved, and whether they changed since.
 
-Each answer a patient can get (every answer unit and every topic summary) has a
-record in ``bot/content/signoffs.yml``: pending, or signed off by a reviewer role on
-a date, with a hash of the text and sources that were reviewed and that text itself
-(so a reviewer can see what changed). An answer whose text or sources changed after
-its sign-off fails the content checks until it is marked pending again or signed
-off again. Roles only, never names: the repository is public.
+Each answer a patient can get (every answer unit, its answers for other regions, and
+every topic summary) has a record in ``bot/content/signoffs.yml``: pending, or signed
+off by a reviewer role on a date, with a hash of the text and sources that were
+reviewed and that text itself (so a reviewer can see what changed). An answer whose
+text or sources changed after its sign-off fails the content checks until it is
+marked pending again or signed off again. Roles only, never names: the repository
+is public.
 """
 
 from __future__ import annotations
@@ -68,9 +69,20 @@ def topic_answer(topic: Topic) -> Answer:
     return Answer(f"topic:{topic.intent}", topic.title, "\n\n".join(parts), topic.sources)
 
 
+def regional_answers(unit: AnswerUnit) -> list[Answer]:
+    """A unit's answers for other regions, as ``<unit id>@<region>``."""
+    return [
+        Answer(f"{unit.id}@{region}", f"{unit.question} ({region.upper()})", text, sources)
+        for region, text, sources in unit.regional
+    ]
+
+
 def answers(library: Library) -> dict[str, Answer]:
-    """Every answer a patient can be given: the units, then the topics."""
-    found = [*map(unit_answer, library.units.values()), *map(topic_answer, library.topics.values())]
+    """Every answer a patient can be given: units, their regional answers, then topics."""
+    found = [*map(unit_answer, library.units.values())]
+    for unit in library.units.values():
+        found += regional_answers(unit)
+    found += map(topic_answer, library.topics.values())
     return {answer.id: answer for answer in found}
 
 

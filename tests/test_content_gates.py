@@ -143,7 +143,10 @@ def test_every_listed_publisher_has_a_known_kind(policy):
 
 def test_only_the_maker_of_spravato_is_a_manufacturer_source(policy):
     makers = [name for name, kind in policy.publishers.items() if kind == "manufacturer"]
-    assert makers == ["Janssen Pharmaceuticals (maker of Spravato)"]
+    assert makers == [
+        "Janssen Pharmaceuticals (maker of Spravato)",
+        "Janssen-Cilag Ltd (UK maker of Spravato)",
+    ]
 
 
 # ---------- review dates ----------
