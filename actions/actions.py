@@ -19,6 +19,7 @@ from bot.answers import (
     no_more_related,
     no_topic,
 )
+from bot.appointment import offer_summary, summary
 from bot.content import Library, default_library, regional_library, requested_region
 from bot.crisis.assessment import wants_crisis_line
 
@@ -104,7 +105,8 @@ class ActionAnswerQuestion(Action):
         choice = choose_for_parse(tracker.latest_message, library.unit_topics)
         if choice.units:
             replies = answer_units(list(choice.units), library, choice.personal)
-            send_answers(dispatcher, tracker, replies, library)
+            given = set(tracker.get_slot("shown_units") or []) | set(choice.units)
+            send_answers(dispatcher, tracker, offer_summary(replies, len(given), library), library)
             return unit_events(tracker, list(choice.units))
         # The last answer stays remembered: "tell me more" after a miss continues it.
         if choice.kind in DECLINED:
@@ -194,3 +196,19 @@ class ActionSessionStart(Action):
             SlotSet("care_team_contact", f" {contact}" if contact else ""),
             ActionExecuted("action_listen"),
         ]
+
+
+class ActionAppointmentSummary(Action):
+    """The summary to take to an appointment: the answers given so far, what to ask."""
+
+    def name(self) -> str:
+        """Action name used in domain.yml and the rules."""
+        return "action_appointment_summary"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Send the summary of the units shown in this conversation."""
+        library = regional_library(tracker.get_slot("region"))
+        send(dispatcher, summary(list(tracker.get_slot("shown_units") or []), library))
+        return []

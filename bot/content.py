@@ -53,8 +53,9 @@ CONTRACT_INTENTS: tuple[str, ...] = (
 )
 """Every intent of the contract: other tools rely on these exact names."""
 
-DOMAIN_INTENTS: tuple[str, ...] = (*CONTRACT_INTENTS, "other_language")
-"""Every intent of the domain: the contract's plus ``other_language`` (bot/language.py)."""
+DOMAIN_INTENTS: tuple[str, ...] = (*CONTRACT_INTENTS, "ask_summary", "other_language")
+"""Every intent of the domain: the contract's, ``ask_summary`` (bot/appointment.py) and
+``other_language`` (bot/language.py)."""
 
 ENTITY_TYPES: tuple[str, ...] = ("side_effect", "route", "medication")
 

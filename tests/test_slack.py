@@ -260,6 +260,17 @@ def test_a_button_click_is_answered(stack: Stack, library: Library) -> None:
     stack.slack.wait_for(channel, has(related.answer))
 
 
+def test_the_appointment_summary_comes_as_text(stack: Stack, library: Library) -> None:
+    user, channel = "U0SUMMARY", "D0SUMMARY"
+    deliver(stack, message_event(user, channel, "does ketamine cause nausea?"))
+    stack.slack.wait_for(channel, has(nausea(library).answer))
+    deliver(stack, message_event(user, channel, "summarize this for my appointment"))
+    post = stack.slack.wait_for(channel, has(library.message("summary_heading")))
+    text = mrkdwn(post)
+    assert nausea(library).question in text
+    assert library.message("summary_questions") in text
+
+
 def test_a_crisis_message_gets_crisis_resources(stack: Stack, domain: dict[str, Any]) -> None:
     user, channel = "U0CRISIS", "D0CRISIS"
     deliver(stack, message_event(user, channel, "I want to end my life"))

@@ -271,6 +271,23 @@ def test_the_clinic_s_prices_and_how_to_reach_it_are_on_the_page(
     assert "call +1 555 010 0199" in text
 
 
+def test_the_appointment_summary_can_be_printed_alone(
+    stack: Stack, context: BrowserContext, library: Library
+) -> None:
+    page, _ = open_chat(context, stack)
+    page.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed++; }; }")
+    page.locator(".rw-new-message").focus()
+    send(page, "does ketamine cause nausea?")
+    bubble(page, library.message("sources_heading"))
+    page.locator(".rw-new-message").focus()
+    send(page, "summarize this for my appointment")
+    summary = bubble(page, library.message("summary_heading"))
+    assert library.units["nausea_and_vomiting"].question in summary.inner_text()
+    summary.get_by_role("button", name=library.message("summary_print")).click()
+    assert page.evaluate("() => window.__printed") == 1
+    assert "kb-print-target" in (summary.get_attribute("class") or "")
+
+
 def test_the_page_script_keeps_bot_text_as_text(stack: Stack, context: BrowserContext) -> None:
     """Text that looks like HTML stays text when the script adds links around it."""
     page, _ = open_chat(context, stack)

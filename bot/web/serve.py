@@ -89,6 +89,8 @@ def build_site(rasa_url: str, region: str) -> Site:
         "REGION": region,
         "DISCLAIMER": " ".join(disclaimers[region].split()),
         "SOURCES_HEADING": library.message("sources_heading"),
+        "SUMMARY_HEADING": library.message("summary_heading"),
+        "SUMMARY_PRINT": library.message("summary_print"),
     }
     page = render_page(template, values)
     return Site(page.encode("utf-8"), content_security_policy(rasa_url))

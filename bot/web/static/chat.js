@@ -22,6 +22,10 @@
   var FOCUS_FLAG = "kb-focus-input";
   // The heading before an answer's sources (sources_heading in bot/content/messages.yml).
   var SOURCES_HEADING = meta("kb-sources-heading");
+  // The appointment summary starts with this heading (summary_heading, messages.yml);
+  // it gets a button that prints or saves it alone.
+  var SUMMARY_HEADING = meta("kb-summary-heading");
+  var SUMMARY_PRINT = meta("kb-summary-print");
   var URL_PATTERN = /https?:\/\/[^\s<>"]+/g;
   var SAFE_PROTOCOLS = ["http:", "https:", "tel:", "sms:", "mailto:"];
   // Crisis lines, in the words the crisis texts use. A number becomes a tel: link
@@ -227,7 +231,29 @@
     checkLinks(markdown);
     linkify(markdown);
     if (bubble.classList.contains("kb-crisis")) decorateCrisis(bubble, markdown.textContent);
+    if (SUMMARY_HEADING && markdown.textContent.trim().indexOf(SUMMARY_HEADING) === 0) {
+      decorateSummary(bubble);
+    }
   }
+
+  // A print button under the summary; printing shows that bubble alone (chat.css).
+  function decorateSummary(bubble) {
+    if (bubble.querySelector(".kb-summary-print")) return;
+    var button = make("button", { type: "button", class: "kb-summary-print" }, SUMMARY_PRINT);
+    button.addEventListener("click", function () {
+      document.body.classList.add("kb-printing");
+      bubble.classList.add("kb-print-target");
+      window.print();
+    });
+    bubble.appendChild(button);
+  }
+
+  window.addEventListener("afterprint", function () {
+    document.body.classList.remove("kb-printing");
+    Array.prototype.forEach.call(document.querySelectorAll(".kb-print-target"), function (e) {
+      e.classList.remove("kb-print-target");
+    });
+  });
 
   function makeKeyboardFriendly(root) {
     Array.prototype.forEach.call(root.querySelectorAll(".rw-reply"), function (reply) {
