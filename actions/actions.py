@@ -188,7 +188,8 @@ class ActionSessionStart(Action):
             "disclaimer", requested_region(tracker.get_slot("session_started_metadata"))
         )
         dispatcher.utter_message(text=disclaimer)
-        contact = library.clinic.contact() if library.clinic else ""
+        clinic = regional_library(region).clinic
+        contact = clinic.contact() if clinic else ""
         return [
             SessionStarted(),
             *carried,

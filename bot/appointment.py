@@ -16,6 +16,7 @@ from bot.answers import Button, Reply
 from bot.content import AnswerUnit, Library
 
 MAX_POINTS = 8
+MIN_POINT_WORDS = 4  # "It can." or "No." alone says too little to take along
 OFFER_AFTER = 3  # answers given before each answer also offers the summary
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 5
 SUMMARY_PAYLOAD = "/ask_summary"
@@ -27,6 +28,14 @@ def first_sentence(text: str) -> str:
     """The first sentence of ``text`` (the whole text when it is one sentence)."""
     match = SENTENCE_END.search(text)
     return text[: match.end()].strip() if match else text.strip()
+
+
+def key_point(answer: str) -> str:
+    """The sentence that answers the question; with the next one after a bare "Yes."."""
+    first = first_sentence(answer)
+    if len(first.split()) >= MIN_POINT_WORDS:
+        return first
+    return f"{first} {first_sentence(answer[len(first) :].strip())}".strip()
 
 
 def prescriber_questions(topics: Sequence[str], library: Library) -> list[str]:
@@ -46,9 +55,9 @@ def summary(unit_ids: Sequence[str], library: Library) -> Reply:
     """The summary of the answers given (``unit_ids``, in the order given)."""
     units: list[AnswerUnit] = [u for u in map(library.unit, dict.fromkeys(unit_ids)) if u]
     units = units[-MAX_POINTS:]
-    parts = [f"**{library.message('summary_heading')}**"]
+    parts = [library.message("summary_heading")]
     if units:
-        points = "\n".join(f"- {u.question} {first_sentence(u.answer)}" for u in units)
+        points = "\n".join(f"- {u.question} {key_point(u.answer)}" for u in units)
         parts.append(f"{library.message('summary_asked')}\n{points}")
     else:
         parts.append(library.message("summary_none"))

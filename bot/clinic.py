@@ -23,6 +23,7 @@ import yaml
 PROFILE_FILE = Path(__file__).resolve().parents[1] / "clinic.yml"
 REGIONS = ("us", "uk", "ca")
 TREATMENTS = {"iv_ketamine": "ketamine by IV drip", "spravato": "Spravato, a nose spray"}
+NEITHER = "none"  # treatments: [none] says the clinic gives neither; [] says nothing
 # What each answer unit may add about the clinic (its `clinic:` list in the content).
 DETAILS = ("offers", "place", "booking", "prices", "contact")
 TEXT_FIELDS = ("name", "address", "hours", "payment_notes")
@@ -61,7 +62,9 @@ class Clinic:
 
     def offers(self) -> str:
         """What the clinic offers, in words."""
-        if not self.treatments:
+        if not self.treatments:  # not stated: say nothing
+            return ""
+        if self.treatments == (NEITHER,):
             return f"{self.name} does not give ketamine or Spravato."
         names = " and ".join(TREATMENTS[t] for t in self.treatments)
         return f"At {self.name} you can get {names}."
@@ -159,10 +162,11 @@ def _prices(data: Mapping[str, Any], where: str) -> tuple[Price, ...]:
 
 def _treatments(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
     treatments = data.get("treatments") or []
-    if not isinstance(treatments, list) or any(t not in TREATMENTS for t in treatments):
+    known = isinstance(treatments, list) and all(t in TREATMENTS for t in treatments)
+    if not (known or treatments == [NEITHER]):
         raise ProfileError(
-            f"{where}: treatments: expected a list of {', '.join(TREATMENTS)} "
-            f"(empty for neither), got {treatments!r}"
+            f"{where}: treatments: expected a list of {', '.join(TREATMENTS)}, or [{NEITHER}] "
+            f"for neither, got {treatments!r}"
         )
     return tuple(dict.fromkeys(treatments))
 
@@ -215,7 +219,9 @@ def load_profile(path: Path | None = None) -> Profile:
     """Read and check the profile at ``path`` (default :func:`profile_path`)."""
     path = path or profile_path()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # Every value stays text as written: YAML would read 02071234567 as an octal
+        # number and 9:30 as 570.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
     except OSError as error:
         raise ProfileError(f"{path}: cannot read the clinic profile ({error.strerror})") from None
     except yaml.YAMLError as error:

@@ -108,9 +108,6 @@ class Topic:
     last_reviewed: dt.date
     reviewed_by: str
     personal_decision: bool
-    # True when the summary holds only in the US; elsewhere the topic is told by its
-    # overview unit as told there (:meth:`Library.for_region`).
-    country_specific: bool = False
 
     @property
     def overview_unit(self) -> str:
@@ -191,20 +188,29 @@ class Library:
         """The library as a person in ``region`` reads it.
 
         US-only answers are swapped for that region's, or for a plain "I only know how
-        this works in the US" (``no_local_answer``). An unknown or missing region is the
-        home region.
+        this works in the US" (``no_local_answer``), which is then not offered as a
+        related question; a topic whose overview unit is US-only is told by that unit.
+        An unknown or missing region is the home region.
         """
         chosen = str(region or "").lower()
         if chosen not in OTHER_REGIONS:
             return self
         elsewhere = str(self.messages["no_local_answer"][chosen])
         units = {key: unit.for_region(chosen, elsewhere) for key, unit in self.units.items()}
+        # Units with nothing for this region are not offered as the next question.
+        unknown = {key for key, unit in units.items() if unit.answer == elsewhere}
+        for key, unit in units.items():
+            if set(unit.related) & unknown:
+                related = tuple(r for r in unit.related if r not in unknown)
+                units[key] = dataclasses.replace(unit, related=related)
+        # A topic whose overview does not hold here is told by the overview as told here.
         topics = dict(self.topics)
         for intent, topic in self.topics.items():
-            overview = units.get(topic.overview_unit)
-            if topic.country_specific and overview is not None:
+            overview = self.units.get(topic.overview_unit)
+            if overview is not None and chosen in overview.country_specific:
+                told = units[topic.overview_unit]
                 topics[intent] = dataclasses.replace(
-                    topic, summary=overview.answer, more="", sections=(), sources=overview.sources
+                    topic, summary=told.answer, more="", sections=(), sources=told.sources
                 )
         return dataclasses.replace(self, topics=topics, units=units, region=chosen)
 
@@ -324,7 +330,6 @@ def _parse_topic(data: Any, where: str) -> Topic:
         last_reviewed=reviewed,
         reviewed_by=str(_require(data, "reviewed_by", where)),
         personal_decision=bool(data.get("personal_decision", False)),
-        country_specific=bool(data.get("country_specific", False)),
     )
 
 
@@ -425,11 +430,16 @@ def load_library(folder: Path = CONTENT_DIR) -> Library:
 
 @lru_cache(maxsize=len(OTHER_REGIONS) + 1)
 def regional_library(region: str | None) -> Library:
-    """:func:`default_library` as a person in ``region`` reads it."""
-    return default_library().for_region(region)
+    """The content as a person in ``region`` reads it, with the deployment's clinic.
+
+    Only the answers use the clinic profile, so training and Rasa's own fallback
+    never depend on it.
+    """
+    library = default_library().for_region(region)
+    return dataclasses.replace(library, clinic=current_profile().clinic)
 
 
 @lru_cache(maxsize=1)
 def default_library() -> Library:
-    """The project's own content and the deployment's clinic, loaded once per process."""
-    return dataclasses.replace(load_library(), clinic=current_profile().clinic)
+    """The project's own content, loaded once per process on first use."""
+    return load_library()

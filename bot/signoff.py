@@ -41,9 +41,11 @@ class Answer:
 
     @property
     def digest(self) -> str:
-        """SHA-256 of the text and sources, so that any change to either shows."""
+        """SHA-256 of the question, text and sources, so that any change shows."""
         sources = [[s.publisher, s.title, s.url] for s in self.sources]
-        body = json.dumps({"text": self.text, "sources": sources}, sort_keys=True)
+        body = json.dumps(
+            {"title": self.title, "text": self.text, "sources": sources}, sort_keys=True
+        )
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 

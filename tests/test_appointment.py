@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAnswerQuestion, ActionAppointmentSummary
 from bot.answers import Reply
-from bot.appointment import SUMMARY_PAYLOAD, first_sentence, offer_summary, summary
+from bot.appointment import SUMMARY_PAYLOAD, first_sentence, key_point, offer_summary, summary
 from bot.content import Library
 from bot.content_gates import load_policy, readability
 from tests.servers import full_stack, say
@@ -44,7 +44,7 @@ def test_it_lists_each_question_asked_with_its_key_point(library: Library) -> No
     text = summary(ASKED, library).text
     for key in ASKED:
         unit = library.units[key]
-        assert f"- {unit.question} {first_sentence(unit.answer)}" in text
+        assert f"- {unit.question} {key_point(unit.answer)}" in text
 
 
 def test_the_questions_for_the_prescriber_follow_the_topics_asked_about(library: Library) -> None:
@@ -80,14 +80,30 @@ def test_the_first_sentence_keeps_abbreviations_whole() -> None:
     )
 
 
-async def test_nothing_typed_in_a_crisis_appears_in_it(library: Library) -> None:
+def test_a_bare_yes_is_followed_by_the_sentence_that_says_more() -> None:
+    assert key_point("Yes. It is approved for adults. More here.") == (
+        "Yes. It is approved for adults."
+    )
+
+
+async def test_every_line_is_the_assistant_s_own_text_never_what_was_typed(
+    library: Library,
+) -> None:
     dispatcher = CollectingDispatcher()
     said = tracker(ASKED, ["I want to end my life tonight", "my name is Ana, 555 0100"])
+    said.latest_message["text"] = "summarize, I want to end my life"
     await ActionAppointmentSummary().run(dispatcher, said, {})
     [message] = dispatcher.messages
-    assert library.message("summary_heading") in message["text"]
-    for words in ("end my life", "Ana", "555 0100"):
-        assert words not in message["text"]
+    units = [library.units[key] for key in ASKED]
+    own = {
+        *(library.message(k) for k in ("summary_heading", "summary_asked", "summary_note")),
+        library.message("summary_questions"),
+        *(f"- {u.question} {key_point(u.answer)}" for u in units),
+    }
+    questions = set(library.messages["appointment_questions"].values())
+    for line in filter(None, message["text"].split("\n")):
+        number, _, question = line.partition(". ")
+        assert line in own or (number.isdigit() and question in questions), line
 
 
 def test_from_the_third_answer_on_the_reply_offers_the_summary(library: Library) -> None:

@@ -99,9 +99,22 @@ def test_no_good_answer_says_how_to_reach_the_clinic(library: Library) -> None:
 
 
 def test_a_clinic_that_offers_neither_says_so(library: Library) -> None:
-    clinic = read_profile({**RIVERSIDE, "treatments": []}).clinic
+    clinic = read_profile({**RIVERSIDE, "treatments": ["none"]}).clinic
     assert clinic is not None
     assert clinic.offers() == "Riverside Mood Clinic does not give ketamine or Spravato."
+
+
+def test_a_clinic_that_does_not_say_what_it_offers_says_nothing_about_it() -> None:
+    clinic = read_profile({**RIVERSIDE, "treatments": []}).clinic
+    assert clinic is not None and clinic.offers() == ""
+
+
+def test_a_phone_number_written_without_quotes_stays_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.yml"
+    path.write_text("name: Riverside\nphone: 02071234567\nhours: 9:30 to 5\n", encoding="utf-8")
+    clinic = load_profile(path).clinic
+    assert clinic is not None
+    assert (clinic.phone, clinic.hours) == ("02071234567", "9:30 to 5")
 
 
 def test_the_launcher_refuses_a_wrong_profile_before_starting_anything(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ that holds it, when that can be told, and the setting that moves it.
 from __future__ import annotations
 
 import ctypes
+import http.client
 import os
 import signal
 import socket
@@ -25,7 +26,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -120,14 +121,20 @@ def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as reply:
             return bool(reply.status == 200)
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, http.client.HTTPException, OSError):
         return False
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: the kernel sends SIGTERM when the supervisor dies."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+def _dies_with(parent: int) -> Callable[[], None]:
+    """For the child, before exec: the kernel sends it SIGTERM when ``parent`` dies."""
+
+    def arrange() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the supervisor died before prctl took effect
+            os._exit(1)
+
+    return arrange
 
 
 class Supervisor:
@@ -166,7 +173,9 @@ class Supervisor:
         this returns.
         """
         for signum in STOP_SIGNALS:
-            signal.signal(signum, self._on_signal)
+            # Under nohup, SIGHUP stays ignored: the person asked to outlive the terminal.
+            if not (signum == signal.SIGHUP and signal.getsignal(signum) is signal.SIG_IGN):
+                signal.signal(signum, self._on_signal)
         try:
             for service in (*sides, main):
                 check_port(service)
@@ -191,7 +200,12 @@ class Supervisor:
         with service.log.open("wb") as log:
             if service.interactive:
                 # Stays in the terminal's process group so that it may read the keyboard.
-                process = subprocess.Popen(list(service.command), env=env, stderr=log)
+                process = subprocess.Popen(
+                    list(service.command),
+                    env=env,
+                    stderr=log,
+                    preexec_fn=_dies_with(os.getpid()),
+                )
             else:
                 process = subprocess.Popen(
                     list(service.command),
@@ -200,7 +214,7 @@ class Supervisor:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=_dies_with(os.getpid()),
                 )
         self.running.append((service, process))
         return process
@@ -248,10 +262,11 @@ class Supervisor:
                 code = process.poll()
                 if code is None:
                     continue
+                self._check_stop()  # it may have ended because of the signal just received
                 if service is main and code == 0:
                     return 0
                 self._died(service, process)
-                return code if code > 0 else 1
+                return code if code > 0 else 128 - code
             time.sleep(POLL_SECONDS)
 
     def stop_all(self) -> None:

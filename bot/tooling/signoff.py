@@ -57,7 +57,7 @@ def changes(before: str, after: str) -> str:
 
 def _answer(answer: Answer, record: Record | None, policy: Policy) -> str:
     if record is not None and record.role:
-        last = f"last signed off by {escape(record.role)} on {record.date}"
+        last = f"last signed off by {escape(record.role)} on {escape(str(record.date))}"
         changed = (
             "<p><strong>What changed since then</strong></p>"
             f'<div class="bubble">{changes(record.text, answer.text)}</div>'

@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.clinic import default_region
 from bot.content import default_library
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
-    parser.add_argument("--region", default=os.environ.get("ASSISTANT_REGION", "us").lower())
+    parser.add_argument("--region", default=(default_region() or "us").lower())
     args = parser.parse_args(argv)
     if not WIDGET.is_file():
         raise SystemExit(f"error: {WIDGET} is missing; run `make web-install` first")
