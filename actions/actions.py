@@ -20,6 +20,7 @@ from bot.answers import (
     no_topic,
 )
 from bot.appointment import offer_summary, summary
+from bot.clinic import current_profile
 from bot.content import Library, default_library, regional_library, requested_region
 from bot.crisis.assessment import wants_crisis_line
 
@@ -188,7 +189,7 @@ class ActionSessionStart(Action):
             "disclaimer", requested_region(tracker.get_slot("session_started_metadata"))
         )
         dispatcher.utter_message(text=disclaimer)
-        clinic = regional_library(region).clinic
+        clinic = current_profile().clinic
         contact = clinic.contact() if clinic else ""
         return [
             SessionStarted(),

@@ -104,8 +104,9 @@ def answer_units(unit_ids: Sequence[str], library: Library, personal: bool = Fal
 def no_good_answer(suggestions: Sequence[str], region: str | None, library: Library) -> Reply:
     """An honest "I don't have a good answer", with the care-team and crisis lines."""
     _, text = library.regional_message("no_good_answer", region)
-    if library.clinic and library.clinic.contact():
-        text = f"{text}\n\n{library.clinic.contact()}"
+    contact = library.clinic.contact() if library.clinic else ""
+    if contact:
+        text = f"{text}\n\n{contact}"
     if suggestions:
         text = f"{text}\n\n{library.message('closest_offer')}"
     return Reply(text, unit_buttons(suggestions, library))

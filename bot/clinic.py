@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import yaml
 
 PROFILE_FILE = Path(__file__).resolve().parents[1] / "clinic.yml"
-REGIONS = ("us", "uk", "ca")
+REGIONS = ("us", "uk", "ca")  # the first is the one the answers are written for
 TREATMENTS = {"iv_ketamine": "ketamine by IV drip", "spravato": "Spravato, a nose spray"}
 NEITHER = "none"  # treatments: [none] says the clinic gives neither; [] says nothing
 # What each answer unit may add about the clinic (its `clinic:` list in the content).

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from bot.clinic import DETAILS, Clinic, current_profile, default_region
+from bot.clinic import DETAILS, REGIONS, Clinic, current_profile, default_region
 
 CONTENT_DIR = Path(__file__).parent / "content"
 
@@ -59,9 +59,9 @@ DOMAIN_INTENTS: tuple[str, ...] = (*CONTRACT_INTENTS, "ask_summary", "other_lang
 
 ENTITY_TYPES: tuple[str, ...] = ("side_effect", "route", "medication")
 
-HOME_REGION = "us"
+HOME_REGION: str = REGIONS[0]
 """The region the answers are written for; ``regions:`` in a unit holds the others'."""
-OTHER_REGIONS: tuple[str, ...] = ("uk", "ca")
+OTHER_REGIONS: tuple[str, ...] = REGIONS[1:]
 
 
 class ContentError(ValueError):

@@ -81,9 +81,7 @@ def regional_answers(unit: AnswerUnit) -> list[Answer]:
 
 def answers(library: Library) -> dict[str, Answer]:
     """Every answer a patient can be given: units, their regional answers, then topics."""
-    found = [*map(unit_answer, library.units.values())]
-    for unit in library.units.values():
-        found += regional_answers(unit)
+    found = [a for u in library.units.values() for a in (unit_answer(u), *regional_answers(u))]
     found += map(topic_answer, library.topics.values())
     return {answer.id: answer for answer in found}
 
@@ -156,24 +154,23 @@ def problems(library: Library, records: Mapping[str, Record]) -> list[str]:
     return found
 
 
-def _known(library: Library, keys: Iterable[str]) -> list[str]:
+def _asked(library: Library, keys: Iterable[str]) -> list[Answer]:
+    """The answers named by ``keys``; a name that is no answer is an error."""
     current = answers(library)
     keys = list(keys)
     unknown = [k for k in keys if k not in current]
     if unknown:
         raise ValueError(f"no such answer: {', '.join(unknown)}")
-    return keys
+    return [current[k] for k in keys]
 
 
 def sign_off(
     library: Library, records: Mapping[str, Record], keys: Iterable[str], role: str, day: dt.date
 ) -> dict[str, Record]:
     """``records`` with ``keys`` signed off by ``role`` on ``day``, as their text is now."""
-    current = answers(library)
     updated = dict(records)
-    for key in _known(library, keys):
-        answer = current[key]
-        updated[key] = Record(False, role, day, answer.digest, answer.text)
+    for answer in _asked(library, keys):
+        updated[answer.id] = Record(False, role, day, answer.digest, answer.text)
     return updated
 
 
@@ -182,8 +179,8 @@ def mark_pending(
 ) -> dict[str, Record]:
     """``records`` with ``keys`` pending review again (the last sign-off is kept)."""
     updated = dict(records)
-    for key in _known(library, keys):
-        updated[key] = replace(records.get(key, Record()), pending=True)
+    for answer in _asked(library, keys):
+        updated[answer.id] = replace(records.get(answer.id, Record()), pending=True)
     return updated
 
 

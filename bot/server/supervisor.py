@@ -69,22 +69,34 @@ class Stopped(Exception):
         self.code = code
 
 
-def port_holder(port: int) -> str | None:
-    """The program listening on TCP ``port`` ("pid 12 (rasa run ...)"), if it can be told."""
+def listener_pids(port: int) -> list[int]:
+    """The processes listening on TCP ``port`` that can be seen, lowest pid first."""
     try:
         connections = psutil.net_connections(kind="tcp")
     except psutil.AccessDenied:
+        return []
+    return sorted(
+        {
+            conn.pid
+            for conn in connections
+            if conn.status == psutil.CONN_LISTEN
+            and conn.laddr
+            and conn.laddr.port == port
+            and conn.pid is not None
+        }
+    )
+
+
+def port_holder(port: int) -> str | None:
+    """The program listening on TCP ``port`` ("pid 12 (rasa run ...)"), if it can be told."""
+    pids = listener_pids(port)
+    if not pids:
         return None
-    for conn in connections:
-        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
-            if conn.pid is None:
-                return None
-            try:
-                command = " ".join(psutil.Process(conn.pid).cmdline())
-            except psutil.Error:
-                command = "?"
-            return f"pid {conn.pid} ({command[:120]})"
-    return None
+    try:
+        command = " ".join(psutil.Process(pids[0]).cmdline())
+    except psutil.Error:
+        command = "?"
+    return f"pid {pids[0]} ({command[:120]})"
 
 
 def check_port(service: Service) -> None:

@@ -49,6 +49,7 @@ import sqlalchemy as sa
 
 from bot.content import KNOWLEDGE_INTENTS
 from bot.nlu_data import read_examples
+from bot.server.supervisor import listener_pids
 from bot.tooling.spy_profile import hot_spots, profile_markdown, py_spy, spy_command
 from bot.tooling.tracker_db import open_store
 from tests.servers import free_port, rasa_run, running, wait_for_http, write_endpoints
@@ -367,48 +368,12 @@ def check_trackers(sent: Mapping[str, Sequence[str]], stored: Mapping[str, Seque
 # ---------------------------------------------------------------------------- processes
 
 
-def listening_inodes(port: int) -> set[str]:
-    """The socket inodes listening on TCP ``port`` (IPv4 and IPv6)."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(fields[9])
-    return inodes
-
-
-def fd_links(proc: Path) -> set[str]:
-    """What the open file descriptors of a process point to; fds closed meanwhile are skipped."""
-    try:
-        fds = list((proc / "fd").iterdir())
-    except OSError:
-        return set()
-    links = set()
-    for fd in fds:
-        try:
-            links.add(os.readlink(fd))
-        except OSError:
-            continue
-    return links
-
-
 def pid_listening_on(port: int) -> int:
     """The process that holds the listening socket of ``port`` (the server itself)."""
-    wanted = {f"socket:[{inode}]" for inode in listening_inodes(port)}
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        if fd_links(proc) & wanted:
-            found.append(int(proc.name))
-    if not found:
+    pids = listener_pids(port)
+    if not pids:
         raise RuntimeError(f"no process listens on port {port}")
-    return min(found)
+    return pids[0]
 
 
 def pids(servers: Servers) -> dict[str, int]:
