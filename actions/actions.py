@@ -8,8 +8,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answer_selection import DECLINE_OUT_OF_SCOPE, NOT_UNDERSTOOD, PERSONAL, choose_for_parse
-from bot.answers import (
+from bot.core.answer_selection import (
+    DECLINE_OUT_OF_SCOPE,
+    NOT_UNDERSTOOD,
+    PERSONAL,
+    choose_for_parse,
+)
+from bot.core.answers import (
     Reply,
     answer_more,
     answer_topics,
@@ -19,10 +24,10 @@ from bot.answers import (
     no_more_related,
     no_topic,
 )
-from bot.appointment import offer_summary, summary
-from bot.clinic import current_profile
-from bot.content import Library, default_library, regional_library, requested_region
-from bot.crisis.assessment import wants_crisis_line
+from bot.core.appointment import offer_summary, summary
+from bot.core.clinic import current_profile
+from bot.core.content import Library, default_library, regional_library, requested_region
+from bot.core.crisis.assessment import wants_crisis_line
 
 # The value of the "declined" slot for each way of declining when no answer unit fits;
 # the rules then send utter_personal_advice, utter_out_of_scope or utter_fallback.

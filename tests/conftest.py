@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content import Library, default_library
+from bot.core.content import Library, default_library
 from tests.servers import Postgres
 
 ROOT = Path(__file__).resolve().parents[1]

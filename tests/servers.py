@@ -23,7 +23,7 @@ from typing import Any
 import socketio
 import yaml
 
-from bot.tooling.endpoints import render, to_yaml
+from bot.server.endpoints import render, to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -267,7 +267,7 @@ class Postgres:
         shutil.rmtree(self.data, ignore_errors=True)
 
     def env(self) -> dict[str, str]:
-        """The settings that point `bot/tooling/endpoints.py` at this server."""
+        """The settings that point `bot/server/endpoints.py` at this server."""
         # Trust authentication ignores the password, but Rasa needs ${DB_PASSWORD} set.
         unused = secrets.token_hex(8)
         return {"TRACKER_STORE": "postgres", "DB_PORT": str(self.port), "DB_PASSWORD": unused}

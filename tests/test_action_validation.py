@@ -9,7 +9,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import action_validation
+from bot.server import action_validation
 
 VALID: list[dict[str, Any]] = [
     {},

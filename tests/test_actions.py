@@ -9,7 +9,7 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAnswerQuestion, ActionSessionStart, ActionTellMore
-from bot.answer_selection import Settings
+from bot.core.answer_selection import Settings
 
 
 def make_tracker(

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer_selection import Settings
-from bot.nlu_data import normalise, training_examples
-from bot.tooling.answer_eval import DEV_SET, read_questions, score, set_paths
-from bot.tooling.bench_answers import project_outcome
+from bot.core.answer_selection import Settings
+from bot.quality.nlu_data import normalise, training_examples
+from tools.answer_eval import DEV_SET, read_questions, score, set_paths
+from tools.bench_answers import project_outcome
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"

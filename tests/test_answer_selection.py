@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answer_selection import (
+from bot.core.answer_selection import (
     ANSWER,
     DECLINE_OUT_OF_SCOPE,
     NO_GOOD_ANSWER,
@@ -11,7 +11,7 @@ from bot.answer_selection import (
     Settings,
     choose,
 )
-from bot.retrieval import Candidate
+from bot.nlu.retrieval import Candidate
 
 TOPICS = {"taste": "ask_administration", "bladder": "ask_side_effects", "cost": "ask_cost_access"}
 SETTINGS = Settings(

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 import yaml
 
-from bot.content import KNOWLEDGE_INTENTS, ContentError, load_library
-from bot.content_gates import load_policy
+from bot.core.content import KNOWLEDGE_INTENTS, ContentError, load_library
+from bot.quality.content_gates import load_policy
 
 
 def test_there_are_at_least_200_units(library):
@@ -78,7 +78,7 @@ def _unit(**changes):
 
 @pytest.fixture
 def content(tmp_path):
-    from bot.content import CONTENT_DIR
+    from bot.core.content import CONTENT_DIR
 
     for name in ("messages.yml",):
         (tmp_path / name).write_text((CONTENT_DIR / name).read_text())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answers import (
+from bot.core.answers import (
     MORE_PAYLOAD,
     SHOWN_SOURCES,
     answer_more,

@@ -13,10 +13,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAnswerQuestion, ActionAppointmentSummary
-from bot.answers import Reply
-from bot.appointment import SUMMARY_PAYLOAD, first_sentence, key_point, offer_summary, summary
-from bot.content import Library
-from bot.content_gates import load_policy, readability
+from bot.core.answers import Reply
+from bot.core.appointment import SUMMARY_PAYLOAD, first_sentence, key_point, offer_summary, summary
+from bot.core.content import Library
+from bot.quality.content_gates import load_policy, readability
 from tests.servers import full_stack, say
 
 ASKED = ["cost_spravato", "nausea_and_vomiting", "how_long_side_effects_last"]

@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from bot.channels.inbound import MAX_SENDER_CHARS, MAX_TEXT_CHARS
-from bot.content import Library
+from bot.core.content import Library
 from tests.servers import (
     MODEL,
     REPLY_TIMEOUT,

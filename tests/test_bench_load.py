@@ -5,15 +5,15 @@ from __future__ import annotations
 import random
 import socket
 
-from bot.content import KNOWLEDGE_INTENTS
-from bot.tooling.bench_load import (
+from bot.core.content import KNOWLEDGE_INTENTS
+from tools.bench_load import (
     check_trackers,
     load_phrasings,
     make_conversation,
     percentile,
     pid_listening_on,
 )
-from bot.tooling.spy_profile import hot_spots
+from tools.spy_profile import hot_spots
 
 
 def test_a_conversation_greets_asks_three_to_five_topics_once_more_and_thanks():
@@ -63,7 +63,7 @@ def test_hot_spots_share_busy_samples_and_leave_the_idle_loop_apart():
         [
             "main (a.py);serve (sanic/server/runners.py) 50",
             "main (a.py);serve (sanic/server/runners.py);parse_message (rasa/core/processor.py);"
-            "process (bot/nlu/tfidf_ensemble.py);predict (x.py) 30",
+            "process (bot/nlu/blended_classifier.py);predict (x.py) 30",
             "main (a.py);serve (sanic/server/runners.py);save_tracker (rasa/core/processor.py);"
             "do_commit (sqlalchemy/engine/default.py) 10",
         ]
@@ -72,7 +72,7 @@ def test_hot_spots_share_busy_samples_and_leave_the_idle_loop_apart():
     assert spots["samples"] == 40
     assert spots["idle_samples"] == 50
     assert spots["phases"]["NLU pipeline"] == 75.0
-    assert spots["phases"]["- TfidfEnsemble (project)"] == 75.0
+    assert spots["phases"]["- BlendedIntentClassifier (project)"] == 75.0
     assert spots["phases"]["- SQLite commit"] == 25.0
     assert spots["self"][0] == {"function": "predict (x.py)", "percent": 75.0}
 

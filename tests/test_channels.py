@@ -163,8 +163,8 @@ def test_joining_credentials_refuses_a_channel_twice() -> None:
 
 
 async def test_a_rest_reply_carries_its_sources_as_data_beside_the_text(library) -> None:
-    from bot.answers import answer_unit
     from bot.channels.rest import SourcedCollector
+    from bot.core.answers import answer_unit
 
     unit = library.unit("spravato_taste")
     reply = answer_unit(unit, library)

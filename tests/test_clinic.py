@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.answers import answer_unit, no_good_answer
-from bot.clinic import DETAILS, PROFILE_FILE, Profile, ProfileError, load_profile, read_profile
-from bot.content import Library
-from bot.content_gates import load_policy, readability
+from bot.core.answers import answer_unit, no_good_answer
+from bot.core.clinic import DETAILS, PROFILE_FILE, Profile, ProfileError, load_profile, read_profile
+from bot.core.content import Library
+from bot.quality.content_gates import load_policy, readability
 from tests.servers import LAUNCH, ROOT, full_stack, say
 
 # A made-up clinic, also used by the browser test.

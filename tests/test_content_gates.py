@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import KNOWLEDGE_INTENTS, Library, Section, Source
-from bot.content_gates import (
+from bot.core.content import KNOWLEDGE_INTENTS, Library, Section, Source
+from bot.quality.content_gates import (
     PUBLISHER_KINDS,
     Policy,
     entity_coverage_failures,
@@ -27,9 +27,9 @@ from bot.content_gates import (
     unreachable_topic_failures,
     wording_failures,
 )
-from bot.nlu_annotations import Mention, training_mentions
-from bot.nlu_data import training_examples
-from bot.patient_texts import LABEL, PatientText, iter_patient_texts
+from bot.quality.nlu_annotations import Mention, training_mentions
+from bot.quality.nlu_data import training_examples
+from bot.quality.patient_texts import LABEL, PatientText, iter_patient_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 DENSE = (

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import Library, Source
-from bot.tooling.content_report import build_report, load_inputs, main, write_report
+from bot.core.content import Library, Source
+from tools.content_report import build_report, load_inputs, main, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import DOMAIN_INTENTS, KNOWLEDGE_INTENTS, ContentError, load_library
+from bot.core.content import DOMAIN_INTENTS, KNOWLEDGE_INTENTS, ContentError, load_library
 
 ROOT = Path(__file__).resolve().parents[1]
 

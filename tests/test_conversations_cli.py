@@ -18,8 +18,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tooling.conversations import main
-from bot.tooling.tracker_db import store_url
+from tools.retention import main
+from tools.tracker_db import store_url
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = dt.datetime(2026, 11, 30, 12, tzinfo=dt.timezone.utc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.crisis.assessment import (
+from bot.core.crisis.assessment import (
     CHECK_IN,
     CRISIS,
     LINE,
@@ -17,7 +17,7 @@ from bot.crisis.assessment import (
     states_safety,
     wants_crisis_line,
 )
-from bot.crisis.lexicon import default_detector
+from bot.core.crisis.lexicon import default_detector
 
 DETECTOR = default_detector()
 QUIET = {"none": 1.0}

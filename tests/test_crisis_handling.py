@@ -11,7 +11,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.crisis.assessment import CHECK_IN, CRISIS, NONE, Assessment
+from bot.core.crisis.assessment import CHECK_IN, CRISIS, NONE, Assessment
 from bot.nlu.crisis_guard import KINDS_WITH_OWN_CARD, CrisisGuard, conversation_context
 from bot.policies.check_in import wants_check_in
 from tests.variations import choose_variation

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.crisis.model import LABELS, read_examples
-from bot.nlu_data import normalise, training_examples
-from bot.tooling.bench_crisis import (
+from bot.core.crisis.model import LABELS, read_examples
+from bot.quality.nlu_data import normalise, training_examples
+from tools.bench_crisis import (
     CRISIS_DIR,
     DEV_SET,
     UNCERTAIN,

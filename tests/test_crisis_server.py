@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bot.content import Library
+from bot.core.content import Library
 from tests.servers import MODEL, REPLY_TIMEOUT, SocketChat, full_stack
 
 pytestmark = pytest.mark.model

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.tooling.endpoints import render, to_yaml
+from bot.server.endpoints import render, to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 

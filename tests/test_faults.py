@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.content import Library
+from bot.core.content import Library
+from bot.server.endpoints import render, to_yaml
 from bot.server.launch import services
-from bot.tooling.endpoints import render, to_yaml
-from bot.tooling.tracker_db import EVENTS, open_store, store_url
 from tests.servers import (
     LAUNCH_LOG,
     MODEL,
@@ -35,6 +34,7 @@ from tests.servers import (
     wait_for_http,
     write_endpoints,
 )
+from tools.tracker_db import EVENTS, open_store, store_url
 
 ACTION_TIMEOUT = 2.0
 # The action call is tried at most twice per message (session start, then the answer).

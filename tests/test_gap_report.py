@@ -10,8 +10,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.crisis.lexicon import default_detector
-from bot.tooling.gap_report import (
+from bot.core.crisis.lexicon import default_detector
+from tools.gap_report import (
     UserMessage,
     find_gaps,
     group_messages,
@@ -20,7 +20,7 @@ from bot.tooling.gap_report import (
     read_user_messages,
     render_report,
 )
-from bot.tooling.tracker_db import describe, store_url
+from tools.tracker_db import describe, store_url
 
 DAY = 86_400.0
 START = dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc).timestamp()

@@ -25,7 +25,7 @@ from bot.channels.inbound import (
 )
 from bot.channels.rest import CheckedRestInput, read_body
 from bot.channels.socketio import WebChatInput
-from bot.content import Library
+from bot.core.content import Library
 from tests.servers import ROOT
 from tests.test_channels import FakeSio
 

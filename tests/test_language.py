@@ -1,4 +1,4 @@
-"""Which messages count as another language (bot/language.py)."""
+"""Which messages count as another language (bot/core/language.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.language import english_vocabulary, other_language
-from bot.nlu_data import held_out_paths, read_examples, training_examples
+from bot.core.language import english_vocabulary, other_language
+from bot.quality.nlu_data import held_out_paths, read_examples, training_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = held_out_paths(ROOT)

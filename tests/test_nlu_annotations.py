@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.content import ENTITY_TYPES
-from bot.nlu_annotations import (
+from bot.core.content import ENTITY_TYPES
+from bot.quality.nlu_annotations import (
     annotated_values,
     read_mentions,
     read_synonyms,

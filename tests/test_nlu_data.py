@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import CONTRACT_INTENTS, DOMAIN_INTENTS
-from bot.nlu_data import held_out_paths, normalise, plain_text, read_examples, training_examples
+from bot.core.content import CONTRACT_INTENTS, DOMAIN_INTENTS
+from bot.quality.nlu_data import (
+    held_out_paths,
+    normalise,
+    plain_text,
+    read_examples,
+    training_examples,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = held_out_paths(ROOT)

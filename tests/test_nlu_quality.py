@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import CONTRACT_INTENTS
-from bot.nlu_data import held_out_paths, read_examples
-from bot.nlu_metrics import intent_metrics
+from bot.core.content import CONTRACT_INTENTS
+from bot.quality.nlu_data import held_out_paths, read_examples
+from bot.quality.nlu_metrics import intent_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"

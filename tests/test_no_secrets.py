@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from bot.tooling.secrets_scan import (
+from tools.secrets_scan import (
     ASSIGNMENT_RULE,
     repository_files,
     scan_files,
@@ -52,7 +52,7 @@ def test_a_planted_secret_is_found(text, path, rule):
     ("text", "path"),
     [
         ("  pass§word: ${DB_PASSWORD}", "endpoints.yml"),
-        ('"pass§word": "${DB_PASSWORD}",', "bot/tooling/endpoints.py"),
+        ('"pass§word": "${DB_PASSWORD}",', "bot/server/endpoints.py"),
         ('export DB_PASS§WORD="$DB_PASSWORD"', "run.sh"),
         ("TRACKER_STORE=postgres DB_PASS§WORD=... make run", "README.md"),
         ("  pass§word: <your password>", "docs/setup.md"),

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import answer_more, answer_topic, answer_unit
-from bot.content import OTHER_REGIONS, ContentError, Library, _parse_units
-from bot.content_gates import (
+from bot.core.answers import answer_more, answer_topic, answer_unit
+from bot.core.content import OTHER_REGIONS, ContentError, Library, _parse_units
+from bot.quality.content_gates import (
     load_policy,
     readability_failures,
     source_failures,
     unit_failures,
     wording_failures,
 )
-from bot.patient_texts import unit_texts
+from bot.quality.patient_texts import unit_texts
 from tests.servers import full_stack, say
 
 COST = "cost_spravato"

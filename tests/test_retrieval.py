@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.retrieval import UnitIndex, candidates_from
-from bot.sentence_encoder import default_encoder
+from bot.nlu.retrieval import UnitIndex, candidates_from
+from bot.nlu.sentence_encoder import default_encoder
 
 TOPICS = ("ask_administration", "ask_interactions", "ask_what_is_ketamine")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.crisis.lexicon import CrisisDetector, allowed_typos, default_detector, normalise
+from bot.core.crisis.lexicon import CrisisDetector, allowed_typos, default_detector, normalise
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.sentence_encoder import SentenceEncoder, default_encoder
+from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder
 
 # sentence-transformers' quick-start example and the similarities it prints for this model.
 SENTENCES = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
@@ -48,7 +48,7 @@ def test_the_forward_pass_runs_with_one_blas_thread_found_once(
 ) -> None:
     from threadpoolctl import threadpool_info
 
-    from bot.sentence_encoder import blas_controller
+    from bot.nlu.sentence_encoder import blas_controller
 
     seen: list[set[int]] = []
     forward = encoder._forward

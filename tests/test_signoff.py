@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import CONTENT_DIR, Library, Source, load_library
-from bot.signoff import (
+from bot.core.content import CONTENT_DIR, Library, Source, load_library
+from bot.core.signoff import (
     SIGNOFF_FILE,
     Record,
     mark_pending,
@@ -20,7 +20,7 @@ from bot.signoff import (
     status,
     unit_answer,
 )
-from bot.tooling.signoff import changes, main
+from tools.signoff import changes, main
 
 DAY = dt.date(2026, 11, 29)
 UNIT = "nausea_and_vomiting"

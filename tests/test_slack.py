@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from bot.channels.credentials import merge
-from bot.content import AnswerUnit, Library
+from bot.core.content import AnswerUnit, Library
 from tests.servers import MODEL, ROOT, free_port, rasa_run, running, wait_for_http, write_endpoints
 
 pytestmark = pytest.mark.slack

@@ -6,7 +6,7 @@ import copy
 
 import numpy as np
 
-from bot.text_classifier import predict_ranking, ready_for_prediction, train_classifier
+from bot.nlu.text_classifier import predict_ranking, ready_for_prediction, train_classifier
 
 TEXTS = [
     "what is ketamine",

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from bot.answers import (
+from bot.core.answers import (
     SHOWN_SOURCES,
     answer_more,
     answer_topic,
@@ -23,11 +23,11 @@ from bot.answers import (
     more_exhausted,
     no_topic,
 )
-from bot.content import CONTENT_DIR, ENTITY_TYPES, KNOWLEDGE_INTENTS, Library, default_library
-from bot.crisis.lexicon import allowed_typos, default_detector, normalise
-from bot.nlu_data import normalise as normalise_example
-from bot.nlu_data import plain_text
-from bot.questions import split_questions
+from bot.core.content import CONTENT_DIR, ENTITY_TYPES, KNOWLEDGE_INTENTS, Library, default_library
+from bot.core.crisis.lexicon import allowed_typos, default_detector, normalise
+from bot.core.questions import split_questions
+from bot.quality.nlu_data import normalise as normalise_example
+from bot.quality.nlu_data import plain_text
 
 # The library and the detector are loaded once per process; hypothesis calls the tests
 # many times, so fixtures (which it cannot reset between examples) are not used.

@@ -10,9 +10,9 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.answers import answer_topics
-from bot.nlu.tfidf_ensemble import TfidfEnsemble
-from bot.questions import split_questions
+from bot.core.answers import answer_topics
+from bot.core.questions import split_questions
+from bot.nlu.blended_classifier import BlendedIntentClassifier
 
 
 @pytest.mark.parametrize(
@@ -69,24 +69,24 @@ EXAMPLES = {
 }
 
 
-def train_and_load(folder, **settings) -> tuple[TfidfEnsemble, TfidfEnsemble]:
+def train_and_load(folder, **settings) -> tuple[BlendedIntentClassifier, BlendedIntentClassifier]:
     """The component trained on EXAMPLES, and the same component saved and loaded back."""
     storage = LocalModelStorage(folder)
-    resource = Resource("tfidf_ensemble")
-    config = {**TfidfEnsemble.get_default_config(), **settings}
+    resource = Resource("blended_classifier")
+    config = {**BlendedIntentClassifier.get_default_config(), **settings}
     context = ExecutionContext(GraphSchema({}), "test")
-    component = TfidfEnsemble.create(config, storage, resource, context)
+    component = BlendedIntentClassifier.create(config, storage, resource, context)
     messages = [
         Message(data={TEXT: text, INTENT: intent})
         for intent, texts in EXAMPLES.items()
         for text in texts
     ]
     component.train(TrainingData(messages))
-    return component, TfidfEnsemble.load(config, storage, resource, context)
+    return component, BlendedIntentClassifier.load(config, storage, resource, context)
 
 
 @pytest.fixture
-def trained(tmp_path) -> TfidfEnsemble:
+def trained(tmp_path) -> BlendedIntentClassifier:
     return train_and_load(tmp_path, part_threshold=0.3)[1]
 
 

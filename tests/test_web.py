@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
-from bot.content import Library
+from bot.core.content import Library
 from bot.web.serve import WIDGET
 from tests.servers import MODEL, ROOT, free_port, rasa_run, running, wait_for_http, write_endpoints
 
@@ -78,7 +78,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make web-install` (bot/tooling/apt_install.sh)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make web-install` (tools/apt_install.sh)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

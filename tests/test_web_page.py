@@ -10,7 +10,7 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from bot.content import Library
+from bot.core.content import Library
 from bot.web.serve import build_site, content_security_policy, handler_for, render_page
 
 
@@ -39,7 +39,7 @@ def test_the_page_has_its_settings_the_disclaimer_and_a_strict_policy(
     assert status == 200
     assert 'name="kb-rasa-url" content="http://127.0.0.1:5005"' in body
     assert 'name="kb-region" content="uk"' in body
-    assert "Samaritans" in body  # the region's disclaimer from bot/content/messages.yml
+    assert "Samaritans" in body  # the region's disclaimer from content/messages.yml
     assert library.message("sources_heading") in body
     policy = headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-eval" not in policy

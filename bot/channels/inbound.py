@@ -21,8 +21,8 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from bot.clinic import default_region
-from bot.content import Library
+from bot.core.clinic import default_region
+from bot.core.content import Library
 
 #: Longest message read. About two pages of text: far more than a question needs,
 #: and answered in about a second on a busy 2-core machine.

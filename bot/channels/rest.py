@@ -35,9 +35,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from bot.answers import sources_in
 from bot.channels.inbound import BadInput, check_metadata, check_sender, check_text
-from bot.content import default_library
+from bot.core.answers import sources_in
+from bot.core.content import default_library
 
 logger = logging.getLogger(__name__)
 

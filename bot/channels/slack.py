@@ -39,9 +39,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import MARKDOWN_LINK
 from bot.channels.inbound import BadInput, check_text, refusal, region_of
-from bot.content import default_library
+from bot.core.answers import MARKDOWN_LINK
+from bot.core.content import default_library
 
 logger = logging.getLogger(__name__)
 

@@ -41,8 +41,8 @@ from bot.channels.inbound import (
     refusal,
     region_of,
 )
-from bot.content import default_library
-from bot.crisis.assessment import CARD_RESPONSE
+from bot.core.content import default_library
+from bot.core.crisis.assessment import CARD_RESPONSE
 
 logger = logging.getLogger(__name__)
 CRISIS_CLASS = "kb-crisis"

@@ -1,0 +1,1 @@
+"""Rasa NLU components and the classifiers, encoder and unit ranking they use."""

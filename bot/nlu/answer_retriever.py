@@ -1,10 +1,10 @@
 """Rasa NLU component: rank the answer units for each message.
 
-It indexes the answer units of ``bot/content/answers/`` when the model is trained
-(:class:`bot.retrieval.UnitIndex`) and adds to the parse data, for every message,
+It indexes the answer units of ``content/answers/`` when the model is trained
+(:class:`bot.nlu.retrieval.UnitIndex`) and adds to the parse data, for every message,
 ``answers``: the closest units with their scores, and, when the message asks
 several questions, ``answer_parts``: the closest units for each. The answer action
-chooses among them (:mod:`bot.answer_selection`). Ranking happens here, beside the
+chooses among them (:mod:`bot.core.answer_selection`). Ranking happens here, beside the
 classifier that already embeds the message, so the embedding is computed once.
 """
 
@@ -22,11 +22,11 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.content import CONTENT_DIR, default_library
+from bot.core.content import CONTENT_DIR, default_library
+from bot.core.questions import split_questions
 from bot.nlu import persisted
-from bot.questions import split_questions
-from bot.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
-from bot.sentence_encoder import default_encoder
+from bot.nlu.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
+from bot.nlu.sentence_encoder import default_encoder
 
 _FILE = "unit_index.joblib"
 MAX_PARTS = 3

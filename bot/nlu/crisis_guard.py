@@ -2,7 +2,7 @@
 
 For each message it reads the conversation so far from the tracker (Rasa passes
 it to NLU components that ask for it), assesses the message
-(:func:`bot.crisis.assessment.assess`: lexicon, the assessor's own model,
+(:func:`bot.core.crisis.assessment.assess`: lexicon, the assessor's own model,
 context) and stores the assessment in the parse data, where the tracker keeps it
 for the next message. Clear danger becomes intent ``crisis``, with an entity
 ``danger_<kind>`` for the kinds that have their own card (means at hand,
@@ -31,8 +31,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.content import default_library
-from bot.crisis.assessment import (
+from bot.core.content import default_library
+from bot.core.crisis.assessment import (
     ASSESSMENT_KEY,
     CARD_RESPONSE,
     CHECK_IN_RESPONSE,
@@ -42,11 +42,11 @@ from bot.crisis.assessment import (
     Settings,
     assess,
 )
-from bot.crisis.lexicon import LEXICON_FILE, CrisisDetector, default_detector
-from bot.crisis.model import NO_DANGER, TRAINING_DIR, CrisisModel, read_examples
+from bot.core.crisis.lexicon import LEXICON_FILE, CrisisDetector, default_detector
+from bot.core.crisis.model import NO_DANGER, TRAINING_DIR, CrisisModel, read_examples
 from bot.nlu import persisted
 from bot.nlu.override import override_intent
-from bot.sentence_encoder import default_encoder
+from bot.nlu.sentence_encoder import default_encoder
 
 CRISIS_INTENT = "crisis"
 GUARD_KEY = "crisis_guard"
@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 
 def conversation_context(tracker: DialogueStateTracker | None, turns: int) -> Context:
-    """What the tracker says before the message (:class:`bot.crisis.assessment.Context`).
+    """What the tracker says before the message (:class:`bot.core.crisis.assessment.Context`).
 
     The assessments of the user's last ``turns`` messages since the last crisis card,
     whether a card was shown in this session, and whether the last reply was the check-in.
@@ -108,7 +108,7 @@ class CrisisGuard(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """The tier thresholds (:class:`bot.crisis.assessment.Settings`)."""
+        """The tier thresholds (:class:`bot.core.crisis.assessment.Settings`)."""
         defaults = Settings()
         return {
             "crisis": defaults.crisis,

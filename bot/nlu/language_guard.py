@@ -2,7 +2,7 @@
 
 It runs after the intent classifiers and before :class:`bot.nlu.crisis_guard.CrisisGuard`,
 so a crisis phrase in Spanish ("quiero morir") still gets the crisis response.
-The English vocabulary it judges by (:mod:`bot.language`) is learned from the
+The English vocabulary it judges by (:mod:`bot.core.language`) is learned from the
 training data and saved with the model.
 """
 
@@ -20,8 +20,8 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.content import default_library
-from bot.language import english_vocabulary, other_language
+from bot.core.content import default_library
+from bot.core.language import english_vocabulary, other_language
 from bot.nlu.override import override_intent
 
 OTHER_LANGUAGE_INTENT = "other_language"

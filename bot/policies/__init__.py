@@ -1,0 +1,1 @@
+"""Dialogue policies: the check-in after a crisis reply."""

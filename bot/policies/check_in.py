@@ -21,7 +21,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.crisis.assessment import ASSESSMENT_KEY, CHECK_IN, CHECK_IN_RESPONSE
+from bot.core.crisis.assessment import ASSESSMENT_KEY, CHECK_IN, CHECK_IN_RESPONSE
 
 ANSWER_ACTION = "action_answer_question"
 # The answer action sets it when a decline reply follows (data/stories/rules.yml).

@@ -9,7 +9,7 @@ arguments given) on ``RASA_PORT``, all on 127.0.0.1. Each server's output goes t
 its log in ``LOG_DIR`` (``actions.log``, ``web.log``, ``rasa.log``), so the
 terminal shows one line per stage; ``rasa shell`` keeps the screen and keyboard.
 :class:`bot.server.supervisor.Supervisor` stops them all together, however the
-command ends. The clinic profile (:mod:`bot.clinic`) is checked first: a wrong
+command ends. The clinic profile (:mod:`bot.core.clinic`) is checked first: a wrong
 field stops the command before anything starts.
 """
 
@@ -21,7 +21,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.clinic import ProfileError, load_profile, profile_path
+from bot.core.clinic import ProfileError, load_profile, profile_path
 from bot.server.supervisor import Service, Supervisor
 
 DEFAULT_PORTS = {"RASA_PORT": 5005, "ACTION_PORT": 5055, "WEB_PORT": 8080}

@@ -2,10 +2,10 @@
 
 ``python -m bot.server.rasa_cli run ...`` takes the same arguments as ``rasa``.
 
-- It installs :mod:`bot.action_fallback`, so that a down or hanging action
+- It installs :mod:`bot.server.action_fallback`, so that a down or hanging action
   server costs the user at most ``ACTION_TIMEOUT`` seconds and a safe reply,
   never silence.
-- It installs :mod:`bot.action_validation`: Rasa checks each action server reply
+- It installs :mod:`bot.server.action_validation`: Rasa checks each action server reply
   against a JSON schema, and re-checked the schema itself every time (a fifth of the
   server's time under load, ``make bench-load``).
 - For ``run`` and ``shell`` it first connects to the SQL tracker store named in
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from rasa.__main__ import main as rasa_main
 
-from bot import action_fallback, action_validation
+from bot.server import action_fallback, action_validation
 
 CONNECT_TIMEOUT_SECONDS = 5
 

@@ -4,7 +4,7 @@ Serves a fixed list of files and nothing else from disk: the page, its script an
 style, and the rasa-webchat bundle from ``bot/web/node_modules`` (installed by
 ``make web-install``, so nothing comes from a CDN at run time). The page is
 rendered once at start with the Rasa server's URL, the region and its disclaimer
-from ``bot/content/messages.yml``.
+from ``content/messages.yml``.
 
 Every response carries a Content-Security-Policy: scripts only from this server
 (so injected markup can never run a script, even if some text escaped escaping),
@@ -27,8 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.clinic import default_region
-from bot.content import default_library
+from bot.core.clinic import default_region
+from bot.core.content import default_library
 
 WEB_DIR = Path(__file__).resolve().parent
 WIDGET = WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"

@@ -20,7 +20,7 @@
   // rasa-webchat keeps the conversation and the session id under this key.
   var STORAGE_KEY = "chat_session";
   var FOCUS_FLAG = "kb-focus-input";
-  // The heading before an answer's sources (sources_heading in bot/content/messages.yml).
+  // The heading before an answer's sources (sources_heading in content/messages.yml).
   var SOURCES_HEADING = meta("kb-sources-heading");
   // The appointment summary starts with this heading (summary_heading, messages.yml);
   // it gets a button that prints or saves it alone.

@@ -1,0 +1,192 @@
+"""How much danger a message shows, read in the context of the conversation.
+
+The assessment chooses a tier:
+
+- ``crisis``: clear danger; the crisis card of its kind, at once;
+- ``check_in``: an uncertain signal (despair without intent); the answer asked
+  for, then "Are you having thoughts of harming yourself?";
+- ``line``: no danger, but the crisis line belongs beside the answer: a question
+  about suicide or overdose as a topic, or any message after a crisis card;
+- ``none``.
+
+The lexicon decides first and overrides everything; then the model's danger
+probability for the message alone; then the same probability against a lower bar
+when an earlier message of the conversation showed concern, so that risk stated
+across turns is caught. Pure Python: the NLU component
+:mod:`bot.nlu.crisis_guard` gathers the inputs from the Rasa tracker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.core.crisis.lexicon import CrisisDetector, normalise
+from bot.core.crisis.model import DANGER_KINDS, DISTRESS
+
+CRISIS = "crisis"
+CHECK_IN = "check_in"
+LINE = "line"
+NONE = "none"
+TIERS = (CRISIS, CHECK_IN, LINE, NONE)
+ASSESSMENT_KEY = "crisis_assessment"
+# The responses (domain.yml): every crisis card's name starts with CARD_RESPONSE.
+CARD_RESPONSE = "utter_crisis"
+CHECK_IN_RESPONSE = "utter_check_in"
+CHECK_IN_YES_KIND = "suicide"
+EMERGENCY = "emergency"
+
+# Suicide, self-harm or overdose named as a subject ("does esketamine help suicidal
+# thoughts?"): answered, with the crisis line beside the answer.
+_TOPIC = re.compile(
+    r"\b(suicid\w*|self ?harm\w*|overdos\w*|kill (my|him|her|them) ?sel(f|ves)"
+    r"|harm(ing)? (my|him|her|them) ?sel(f|ves)|want(s|ed)? to die)\b"
+)
+
+
+# The person says they are safe now ("im safe", "it passed", "not going to do anything"):
+# the model reads the danger words around it, so without a lexicon phrase this is no card.
+_SAFE = re.compile(
+    r"\b(i ?a?m|i am) (safe|ok|okay|fine|alright)\b"
+    r"|\bnot (going|gonna) to do anything\b|\bit(s| has)? passed\b"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the tiers begin, in the model's probabilities (tuned on ``tests/crisis/dev.yml``).
+
+    ``crisis``: danger probability that is clear danger on its own;
+    ``context``: the lower bar for danger after a message of concern in the last ``turns``;
+    ``concern``: danger plus distress probability that is concern (a check-in, and it
+    lowers the bar for the next messages); ``repeat``: the bar for another card after
+    one was sent in this session (the person has the crisis line already, and "I'm
+    safe now, can I ask..." must get its answer); ``classifier``: the intent
+    classifier's confidence in ``crisis`` that asks the check-in when the assessor
+    sees no danger (a typo like "i wanna dye" that only the classifier recognises).
+    """
+
+    crisis: float = 0.4
+    context: float = 0.15
+    concern: float = 0.4
+    repeat: float = 0.5
+    classifier: float = 0.7
+    turns: int = 3
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The tier chosen for a message, with what it rests on."""
+
+    tier: str
+    kind: str | None = None
+    danger: float = 0.0
+    concern: float = 0.0
+    reason: str = NONE
+    phrase: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain dict for the parse data (it is stored with the message in the tracker)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Assessment | None:
+        """The assessment stored in a message's parse data, or None if there is none."""
+        if not isinstance(data, dict) or data.get("tier") not in TIERS:
+            return None
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation says before the message.
+
+    ``earlier``: the assessments of the user's earlier messages, newest first, since
+    the last crisis card; ``card_shown``: a crisis card was sent in this session;
+    ``after_check_in``: the bot's last reply asked the check-in question.
+    """
+
+    earlier: tuple[Assessment, ...] = field(default_factory=tuple)
+    card_shown: bool = False
+    after_check_in: bool = False
+
+
+def danger_of(probabilities: Mapping[str, float]) -> tuple[float, float, str]:
+    """(danger, concern, most likely kind of danger) from the model's probabilities."""
+    danger = sum(probabilities.get(k, 0.0) for k in DANGER_KINDS)
+    kind = max(DANGER_KINDS, key=lambda k: probabilities.get(k, 0.0))
+    return danger, danger + probabilities.get(DISTRESS, 0.0), kind
+
+
+def is_topic(text: str) -> bool:
+    """True when ``text`` names suicide, self-harm or overdose as a subject."""
+    return bool(_TOPIC.search(normalise(text)))
+
+
+def wants_crisis_line(parse: Mapping[str, Any]) -> bool:
+    """True when the assessment in a message's parse data puts the crisis line beside the answer."""
+    stored = Assessment.from_dict(parse.get(ASSESSMENT_KEY))
+    return stored is not None and stored.tier == LINE
+
+
+def states_safety(text: str) -> bool:
+    """True when ``text`` says the person is safe now."""
+    return bool(_SAFE.search(normalise(text)))
+
+
+def assess(
+    text: str,
+    probabilities: Mapping[str, float] | None,
+    context: Context,
+    detector: CrisisDetector,
+    *,
+    answered_yes: bool = False,
+    classifier_crisis: float = 0.0,
+    settings: Settings = Settings(),
+) -> Assessment:
+    """The tier for ``text``.
+
+    ``probabilities``: the model's, or None when there is no model (then only the
+    lexicon and the check-in answer can raise a crisis); ``answered_yes``: the
+    message was classified as a yes; ``classifier_crisis``: the intent classifier's
+    confidence in ``crisis`` when that was its prediction.
+    """
+    danger, concern, kind = danger_of(probabilities) if probabilities else (0.0, 0.0, "")
+    phrase = detector.find(text)
+    if phrase is not None:
+        # The model names the kind better than a phrase does ("not trying to kill myself,
+        # it just lets the pressure out" is self-harm); without a model, the phrase's kind.
+        named = kind if danger > 0 else detector.kind_of(phrase)
+        return Assessment(CRISIS, named, danger, concern, "lexicon", phrase)
+    if context.after_check_in and answered_yes:
+        return Assessment(CRISIS, CHECK_IN_YES_KIND, danger, concern, "check_in_answer")
+    recent = context.earlier[: settings.turns]
+    # "I'm safe now" beside danger words is not a card (the lexicon above still is).
+    danger_for_card = 0.0 if states_safety(text) else danger
+    # After a card, another needs a very clear signal, unless it is an emergency (an
+    # overdose after suicidal thoughts, blue lips after "he won't wake up"): that card
+    # says to call 911 first, and saying it again does no harm.
+    repeat = max(settings.crisis, settings.repeat)
+    bar = repeat if context.card_shown and kind != EMERGENCY else settings.crisis
+    if danger_for_card >= bar:
+        return Assessment(CRISIS, kind, danger, concern, "model")
+    if (
+        not context.card_shown
+        and danger_for_card >= settings.context
+        and any(e.concern >= settings.concern for e in recent)
+    ):
+        return Assessment(CRISIS, kind, danger, concern, "context")
+    # No check-in right after another, or after a card: the crisis line is there already.
+    asked = context.card_shown or context.after_check_in or any(e.tier == CHECK_IN for e in recent)
+    if concern >= settings.concern and not asked:
+        return Assessment(CHECK_IN, None, danger, concern, "concern")
+    if classifier_crisis >= settings.classifier and not asked:
+        return Assessment(CHECK_IN, None, danger, concern, "classifier")
+    topic = is_topic(text)
+    if concern >= settings.concern or topic or context.card_shown:
+        reason = "topic" if topic else "after_card" if context.card_shown else "concern"
+        return Assessment(LINE, None, danger, concern, reason)
+    return Assessment(NONE, None, danger, concern)

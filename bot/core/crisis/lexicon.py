@@ -1,0 +1,105 @@
+"""The crisis lexicon: the deterministic floor of crisis detection.
+
+First-person danger phrases, each with its kind of danger
+(``content/crisis_lexicon.yml``), are matched against the message with small
+typos allowed, so that "kil myself" is caught whatever any model says. Pure
+Python: used by the assessor (:mod:`bot.core.crisis.assessment`) and directly by tests.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.core.content import CONTENT_DIR
+
+DEFAULT_KIND = "suicide"
+LEXICON_FILE = CONTENT_DIR / "crisis_lexicon.yml"
+_NON_WORD = re.compile(r"[^a-z0-9ñ]+")
+
+
+def normalise(text: str) -> str:
+    """Case folded, accents and apostrophes removed, everything else a single space.
+
+    ``casefold`` rather than ``lower``, so upper and lower case read the same:
+    "ß".lower() stays "ß" (not a word character here) but "ß".upper() is "SS".
+    """
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = folded.replace("'", "").replace("\u2019", "")
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+def allowed_typos(length: int) -> int:
+    """How many edits a phrase of ``length`` letters may differ by and still match.
+
+    Short phrases must match exactly: one edit turns "want to die" into "want to diet".
+    """
+    if length >= 16:
+        return 2
+    if length >= 10:
+        return 1
+    return 0
+
+
+class CrisisDetector:
+    """Finds crisis phrases in a message, tolerating typos and split or joined words."""
+
+    def __init__(self, phrases: Mapping[str, str] | Iterable[str]) -> None:
+        """Index ``phrases``: a mapping of phrase to kind, or bare phrases (kind "suicide")."""
+        kinds = phrases if isinstance(phrases, Mapping) else dict.fromkeys(phrases, DEFAULT_KIND)
+        self._kinds: dict[str, str] = dict(kinds)
+        self._by_size: dict[int, dict[str, str]] = defaultdict(dict)
+        for phrase in self._kinds:
+            words = normalise(phrase).split()
+            if words:
+                # Joined without spaces, so "kill my self" and "killmyself" both match.
+                self._by_size[len(words)]["".join(words)] = phrase
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        """Each phrase with its kind of danger."""
+        return dict(self._kinds)
+
+    def kind_of(self, phrase: str) -> str:
+        """The kind of danger of a lexicon phrase."""
+        return self._kinds[phrase]
+
+    def find(self, text: str) -> str | None:
+        """The lexicon phrase found in ``text``, or None."""
+        tokens = normalise(text).split()
+        for size, phrases in self._by_size.items():
+            for width in {max(1, size - 1), size, size + 1}:
+                for start in range(len(tokens) - width + 1):
+                    window = "".join(tokens[start : start + width])
+                    hit = process.extractOne(
+                        window, phrases.keys(), scorer=Levenshtein.distance, score_cutoff=2
+                    )
+                    if hit and hit[1] <= allowed_typos(len(hit[0])):
+                        return phrases[hit[0]]
+        return None
+
+    def is_crisis(self, text: str) -> bool:
+        """True when ``text`` contains a crisis phrase."""
+        return self.find(text) is not None
+
+
+def load_detector(path: Path = LEXICON_FILE) -> CrisisDetector:
+    """A detector built from the lexicon file at ``path``."""
+    with path.open(encoding="utf-8") as handle:
+        kinds: dict[str, list[str]] = yaml.safe_load(handle)["kinds"]
+    return CrisisDetector({phrase: kind for kind, phrases in kinds.items() for phrase in phrases})
+
+
+@lru_cache(maxsize=1)
+def default_detector() -> CrisisDetector:
+    """The project's own crisis detector, built once per process."""
+    return load_detector()

@@ -1,0 +1,196 @@
+"""Rasa NLU component: blend DIET with two more classifiers, and find two-part questions.
+
+Placed right after DIET. It trains two logistic regressions on the same examples,
+one on TF-IDF word and character n-grams (:mod:`bot.nlu.text_classifier`), one on
+MiniLM sentence embeddings (:mod:`bot.nlu.embedding_classifier`), then for each message:
+
+1. averages the three rankings (``diet_weight``, ``embedding_weight``, the rest to
+   TF-IDF), since they make different mistakes on unseen wording;
+2. splits the text into questions (:mod:`bot.core.questions`) and, when two or more parts
+   are confidently different knowledge questions, adds them as ``questions`` to the
+   parse data so the answer action can answer each.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import joblib
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from bot.core.content import KNOWLEDGE_INTENTS
+from bot.core.questions import split_questions
+from bot.nlu.embedding_classifier import embedding_ranking, train_embedding_classifier
+from bot.nlu.sentence_encoder import default_encoder
+from bot.nlu.text_classifier import predict_ranking, ready_for_prediction, train_classifier
+
+QUESTIONS_KEY = "questions"
+_FILE = "tfidf.joblib"
+_EMBEDDING_FILE = "embedding.joblib"
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class BlendedIntentClassifier(GraphComponent, IntentClassifier):
+    """Second-opinion intent classifier and two-part question detector."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Default settings.
+
+        ``diet_weight`` and ``embedding_weight``: DIET's and the embedding classifier's
+        shares of the blend (TF-IDF gets the rest); ``part_threshold``: the confidence
+        each part of a two-part question needs; ``c``: regularisation strength.
+        """
+        return {
+            "diet_weight": 0.5,
+            "embedding_weight": 0.0,
+            "part_threshold": 0.5,
+            "c": 30.0,
+            "ranking_length": 10,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        classifier: Pipeline | None = None,
+        embedding_classifier: LogisticRegression | None = None,
+    ) -> None:
+        """Hold the config, where to persist, and the trained classifiers if any."""
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._classifier = classifier
+        self._embedding_classifier = embedding_classifier
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """None that Rasa can check: place it right after DIET, whose ranking it blends.
+
+        (Rasa checks required components along the training graph, where DIET's
+        training node is not an ancestor of this one.)
+        """
+        return []
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> BlendedIntentClassifier:
+        """An untrained component."""
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> BlendedIntentClassifier:
+        """The component with the classifier trained with the model."""
+        classifier = embedding = None
+        try:
+            with model_storage.read_from(resource) as folder:
+                classifier = ready_for_prediction(joblib.load(folder / _FILE))
+                if (folder / _EMBEDDING_FILE).exists():
+                    embedding = joblib.load(folder / _EMBEDDING_FILE)
+        except (ValueError, FileNotFoundError):
+            logger.warning(
+                "BlendedIntentClassifier has no trained classifier; it will pass DIET through"
+            )
+        if config["embedding_weight"] > 0 and embedding is None:
+            raise ValueError(
+                "BlendedIntentClassifier: embedding_weight is set but the model has no embedding "
+                "classifier; retrain"
+            )
+        return cls(config, model_storage, resource, classifier, embedding)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the classifiers on the intent examples and persist them."""
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        texts = [m.get(TEXT) for m in examples]
+        intents = [m.get(INTENT) for m in examples]
+        self._classifier = train_classifier(texts, intents, self._config["c"])
+        if self._config["embedding_weight"] > 0:
+            self._embedding_classifier = train_embedding_classifier(
+                default_encoder(), texts, intents, self._config["c"]
+            )
+        with self._storage.write_to(self._resource) as folder:
+            joblib.dump(self._classifier, folder / _FILE)
+            if self._embedding_classifier is not None:
+                joblib.dump(self._embedding_classifier, folder / _EMBEDDING_FILE)
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Blend the intent ranking and mark two-part questions."""
+        if self._classifier is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text.strip():
+                continue
+            self._blend(message, text)
+            questions = self._questions(text)
+            if questions:
+                message.set(QUESTIONS_KEY, questions, add_to_output=True)
+        return messages
+
+    def _blend(self, message: Message, text: str) -> None:
+        assert self._classifier is not None
+        diet_weight = float(self._config["diet_weight"])
+        diet = {r["name"]: r["confidence"] for r in message.get(INTENT_RANKING_KEY) or []}
+        opinions = [(diet_weight, diet)]
+        tfidf_weight = 1 - diet_weight
+        if self._embedding_classifier is not None:
+            embedding_weight = float(self._config["embedding_weight"])
+            embedding = embedding_ranking(self._embedding_classifier, default_encoder(), text)
+            opinions.append((embedding_weight, embedding))
+            tfidf_weight -= embedding_weight
+        opinions.append((tfidf_weight, predict_ranking(self._classifier, text)))
+        names = {name for _, opinion in opinions for name in opinion}
+        blended = {
+            name: sum(weight * opinion.get(name, 0.0) for weight, opinion in opinions)
+            for name in names
+        }
+        ranking = [
+            {"name": name, "confidence": confidence}
+            for name, confidence in sorted(blended.items(), key=lambda kv: -kv[1])
+        ][: int(self._config["ranking_length"])]
+        message.set(INTENT, ranking[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+    def _questions(self, text: str) -> list[dict[str, Any]]:
+        assert self._classifier is not None
+        parts = split_questions(text)
+        if len(parts) < 2:
+            return []
+        found: list[dict[str, Any]] = []
+        for part in parts:
+            intent, confidence = max(
+                predict_ranking(self._classifier, part).items(), key=lambda kv: kv[1]
+            )
+            known = {q["intent"] for q in found}
+            if (
+                intent in KNOWLEDGE_INTENTS
+                and confidence >= self._config["part_threshold"]
+                and intent not in known
+            ):
+                found.append({"intent": intent, "text": part, "confidence": confidence})
+        return found if len(found) >= 2 else []

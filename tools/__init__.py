@@ -1,0 +1,1 @@
+"""Tooling outside the product: benchmarks, reports, retention and maintenance commands."""
