@@ -1,4 +1,4 @@
-"""Start the project's servers for end-to-end tests: real processes on free ports."""
+"""Talk to the project's servers in end-to-end tests (started by :mod:`tools.stack`)."""
 
 from __future__ import annotations
 
@@ -8,162 +8,24 @@ import os
 import queue
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import socketio
 import yaml
 
-from bot.server.endpoints import render, to_yaml
+from tools.stack import ROOT, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "current.tar.gz"
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-# Rasa with the project's safe reply for a failing action server.
-SERVE = [PYTHON, "-m", "bot.server.rasa_cli"]
-# Rasa and the action server (and the page server), as `make run` starts them.
-LAUNCH = [PYTHON, "-m", "bot.server.launch"]
-# What the launcher prints; the servers' own logs sit beside it (rasa.log, actions.log...).
-LAUNCH_LOG = "launch.log"
-# Loading the model takes about a minute on 2 busy cores; leave room.
-START_TIMEOUT = 420.0
 SOCKET = yaml.safe_load((ROOT / "credentials.yml").read_text())[
     "bot.channels.socketio.WebChatInput"
 ]
 USER_EVENT, BOT_EVENT = SOCKET["user_message_evt"], SOCKET["bot_message_evt"]
 REPLY_TIMEOUT = 120.0  # the first reply; two busy cores, and a long message takes a while
 QUIET = 1.5  # seconds without a further bot message that end a socket.io reply
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def write_endpoints(folder: Path, action_port: int) -> Path:
-    """An endpoints file for the action server port, with a fresh SQLite tracker store."""
-    path = folder / "endpoints.yml"
-    env = {"ACTION_PORT": str(action_port), "SQLITE_PATH": str(folder / "tracker.db")}
-    path.write_text(to_yaml(render(env)), encoding="utf-8")
-    return path
-
-
-def rasa_run(
-    endpoints: Path,
-    credentials: Path,
-    port: int,
-    *,
-    with_actions: bool = True,
-    page: bool = False,
-) -> list[str]:
-    """``rasa run`` with the trained model on 127.0.0.1:``port``.
-
-    With the action server (``ACTION_PORT`` from the environment) and, if ``page``,
-    the web page server (``WEB_PORT``), started by the launcher as ``make run`` does;
-    each server then logs to its own file beside ``endpoints`` (``rasa.log``...).
-    """
-    rasa_args = ["-m", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(credentials)]
-    if not with_actions:
-        return [*SERVE, "run", *rasa_args, "-i", "127.0.0.1", "-p", str(port)]
-    settings = [f"RASA_PORT={port}", f"LOG_DIR={endpoints.parent}"]
-    settings.append(f"START_TIMEOUT={START_TIMEOUT}")
-    return ["env", *settings, *LAUNCH, *(["--page"] if page else []), "run", *rasa_args]
-
-
-@contextmanager
-def full_stack(
-    folder: Path, env: Mapping[str, str]
-) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
-    """Rasa (trained model, the project's credentials) and the action server, ready.
-
-    Yields the Rasa URL, the launcher's process and Rasa's log, both servers stopped
-    afterwards.
-    """
-    rasa_port, action_port = free_port(), free_port()
-    endpoints = write_endpoints(folder, action_port)
-    log = folder / LAUNCH_LOG
-    url = f"http://127.0.0.1:{rasa_port}"
-    command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port)
-    with running(command, {"ACTION_PORT": str(action_port), **env}, log) as process:
-        wait_for_http(f"{url}/webhooks/rest/", process, log)
-        yield url, process, folder / "rasa.log"
-
-
-def log_tail(log: Path, lines: int = 40) -> str:
-    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def logs_tail(log: Path, lines: int = 40) -> str:
-    """The end of ``log`` and of every other log in its folder."""
-    return "\n".join(
-        f"--- {path.name}\n{log_tail(path, lines)}"
-        for path in sorted({log, *log.parent.glob("*.log")})
-    )
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Wait until ``url`` answers 200, failing early with the log if the process died."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"servers exited ({process.returncode}):\n{logs_tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"{url} did not answer in {START_TIMEOUT:.0f} s:\n{logs_tail(log)}")
-
-
-@contextmanager
-def running(
-    command: Sequence[str], env: Mapping[str, str], log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` in its own process group; end the whole group afterwards."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            list(command),
-            cwd=ROOT,
-            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield process
-        finally:
-            stop_group(process)
-
-
-def stop_group(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
-    """SIGTERM the process group, then SIGKILL whatever is left after ``grace`` seconds."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            break
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            process.poll()  # reap the leader so the group can empty
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.2)
-    process.wait(timeout=10)
 
 
 def say(url: str, sender: str, text: str, timeout: float = 60.0) -> list[str]:

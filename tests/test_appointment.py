@@ -17,7 +17,8 @@ from bot.core.answers import Reply
 from bot.core.appointment import SUMMARY_PAYLOAD, first_sentence, key_point, offer_summary, summary
 from bot.core.content import Library
 from bot.quality.content_gates import load_policy, readability
-from tests.servers import full_stack, say
+from tests.servers import say
+from tools.stack import started
 
 ASKED = ["cost_spravato", "nausea_and_vomiting", "how_long_side_effects_last"]
 
@@ -128,7 +129,8 @@ async def test_the_third_answer_in_a_conversation_carries_the_button(library: Li
 
 @pytest.mark.model
 def test_over_rest_summarize_gives_the_summary(tmp_path: Path, library: Library) -> None:
-    with full_stack(tmp_path, {}) as (url, _, _):
+    with started(tmp_path) as stack:
+        url = stack.url
         for question in ("how much does spravato cost?", "does ketamine cause nausea?"):
             say(url, "summary-1", question)
         typed = " ".join(say(url, "summary-1", "can you summarize this for my appointment"))

@@ -35,12 +35,8 @@ import pytest
 
 from bot.channels.inbound import MAX_SENDER_CHARS, MAX_TEXT_CHARS
 from bot.core.content import Library
-from tests.servers import (
-    MODEL,
-    REPLY_TIMEOUT,
-    SocketChat,
-    full_stack,
-)
+from tests.servers import REPLY_TIMEOUT, SocketChat
+from tools.stack import MODEL, started
 
 pytestmark = pytest.mark.model
 
@@ -61,8 +57,8 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert MODEL.exists(), "train first: make train"
-    with full_stack(tmp_path_factory.mktemp("bad-input"), {"WEB_ORIGINS": ORIGIN}) as started:
-        yield Server(*started)
+    with started(tmp_path_factory.mktemp("bad-input"), {"WEB_ORIGINS": ORIGIN}) as stack:
+        yield Server(stack.url, stack.process, stack.rasa_log)
 
 
 # --- talking to the channels -------------------------------------------------------------

@@ -13,21 +13,8 @@ from rasa.shared.utils.io import read_config_file
 from bot.channels import slack as slack_channel
 from bot.channels.credentials import CredentialsError, merge
 from bot.channels.socketio import CRISIS_CLASS, WebChatInput, WebChatOutput, allowed_origins
-from tests.servers import ROOT
-
-
-class FakeSio:
-    """Records what a channel emits and which rooms it enters."""
-
-    def __init__(self) -> None:
-        self.emitted: list[tuple[str, Any, dict[str, Any]]] = []
-        self.rooms: list[tuple[str, str]] = []
-
-    async def emit(self, event: str, data: Any = None, **kwargs: Any) -> None:
-        self.emitted.append((event, data, kwargs))
-
-    async def enter_room(self, sid: str, room: str, namespace: str | None = None) -> None:
-        self.rooms.append((sid, room))
+from tests.fakes import FakeSio
+from tools.stack import ROOT
 
 
 def test_allowed_origins_come_from_the_environment_first() -> None:

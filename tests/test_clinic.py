@@ -14,7 +14,8 @@ from bot.core.answers import answer_unit, no_good_answer
 from bot.core.clinic import DETAILS, PROFILE_FILE, Profile, ProfileError, load_profile, read_profile
 from bot.core.content import Library
 from bot.quality.content_gates import load_policy, readability
-from tests.servers import LAUNCH, ROOT, full_stack, say
+from tests.servers import say
+from tools.stack import LAUNCH, ROOT, started
 
 # A made-up clinic, also used by the browser test.
 RIVERSIDE_FILE = Path(__file__).parent / "clinic" / "riverside.yml"
@@ -135,7 +136,8 @@ def test_the_launcher_refuses_a_wrong_profile_before_starting_anything(tmp_path:
 
 @pytest.mark.model
 def test_over_rest_the_clinic_answers_where_cost_and_who_to_ask(tmp_path: Path) -> None:
-    with full_stack(tmp_path, {"CLINIC_PROFILE": str(RIVERSIDE_FILE)}) as (url, _, _):
+    with started(tmp_path, {"CLINIC_PROFILE": str(RIVERSIDE_FILE)}) as stack:
+        url = stack.url
         where = " ".join(say(url, "clinic-1", "where can i get spravato?"))
         cost = " ".join(say(url, "clinic-1", "how much does spravato cost?"))
         personal = " ".join(say(url, "clinic-2", "should i get spravato? what's right for me"))

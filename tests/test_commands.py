@@ -24,7 +24,7 @@ import psutil
 import pytest
 
 from tests.processes import family, leftovers
-from tests.servers import MODEL, ROOT, START_TIMEOUT, free_port
+from tools.stack import MODEL, ROOT, START_TIMEOUT, free_port
 
 pytestmark = pytest.mark.model
 

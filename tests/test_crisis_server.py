@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from bot.core.content import Library
-from tests.servers import MODEL, REPLY_TIMEOUT, SocketChat, full_stack
+from tests.servers import REPLY_TIMEOUT, SocketChat
+from tools.stack import MODEL, started
 
 pytestmark = pytest.mark.model
 
@@ -32,8 +33,8 @@ CRISIS_LINE = "If you need it, help is there day and night"
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert MODEL.exists(), "train first: make train"
-    with full_stack(tmp_path_factory.mktemp("crisis"), {"WEB_ORIGINS": ORIGIN}) as (server, _, _):
-        yield server
+    with started(tmp_path_factory.mktemp("crisis"), {"WEB_ORIGINS": ORIGIN}) as stack:
+        yield stack.url
 
 
 class Person:

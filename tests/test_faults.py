@@ -20,20 +20,8 @@ import sqlalchemy as sa
 from bot.core.content import Library
 from bot.server.endpoints import render, to_yaml
 from bot.server.launch import services
-from tests.servers import (
-    LAUNCH_LOG,
-    MODEL,
-    ROOT,
-    SERVE,
-    Postgres,
-    free_port,
-    log_tail,
-    rasa_run,
-    running,
-    say,
-    wait_for_http,
-    write_endpoints,
-)
+from tests.servers import Postgres, say
+from tools.stack import MODEL, ROOT, SERVE, free_port, log_tail, running, started, wait_for_http
 from tools.tracker_db import EVENTS, open_store, store_url
 
 ACTION_TIMEOUT = 2.0
@@ -61,14 +49,8 @@ def without_actions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     """Rasa alone: its action server port has nothing on it unless a test puts it there."""
     assert MODEL.exists(), "train first: make train"
     folder = tmp_path_factory.mktemp("faults")
-    rasa_port, action_port = free_port(), free_port()
-    endpoints = write_endpoints(folder, action_port)
-    command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port, with_actions=False)
-    log = folder / "rasa.log"
-    with running(command, {"ACTION_TIMEOUT": str(ACTION_TIMEOUT)}, log) as process:
-        url = f"http://127.0.0.1:{rasa_port}"
-        wait_for_http(url, process, log)
-        yield Server(url, action_port, folder)
+    with started(folder, {"ACTION_TIMEOUT": str(ACTION_TIMEOUT)}, actions=False) as stack:
+        yield Server(stack.url, stack.action_port, folder)
 
 
 @contextmanager
@@ -176,16 +158,12 @@ def test_answers_come_back_when_the_action_server_is_back(
 def test_a_restarted_server_continues_the_conversation_with_its_history(
     tmp_path: Path, library: Library
 ) -> None:
-    rasa_port, action_port = free_port(), free_port()
-    endpoints = write_endpoints(tmp_path, action_port)
-    command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port)
-    env = {"ACTION_PORT": str(action_port)}
-    url = f"http://127.0.0.1:{rasa_port}"
     for run, text in enumerate(("does ketamine cause nausea?", "tell me more")):
-        log = tmp_path / f"rasa-{run}.log"
-        with running(command, env, log) as process:
-            wait_for_http(url, process, log)
-            reply = joined(say(url, "restart-1", text))
+        # Each run its own logs; the conversation only in the shared tracker store.
+        folder = tmp_path / f"run-{run}"
+        folder.mkdir()
+        with started(folder, {"SQLITE_PATH": str(tmp_path / "tracker.db")}) as stack:
+            reply = joined(say(stack.url, "restart-1", text))
     # The second server knows the last answer only from the stored history (the last_unit
     # slot): "tell me more" gives its first related question.
     nausea = library.unit("nausea_and_vomiting")
@@ -209,21 +187,14 @@ def test_a_database_outage_is_logged_and_answered_and_storing_resumes_after_it(
     tmp_path: Path, domain: dict
 ) -> None:
     database = Postgres()
-    rasa_port, action_port = free_port(), free_port()
-    env = {**database.env(), "ACTION_PORT": str(action_port)}
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(to_yaml(render(env)), encoding="utf-8")
-    command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port)
-    log = tmp_path / LAUNCH_LOG
-    url = f"http://127.0.0.1:{rasa_port}"
+    env = database.env()
     try:
-        with running(command, env, log) as process:
-            wait_for_http(url, process, log)
-            say(url, "outage-1", "what is ketamine?")
+        with started(tmp_path, env) as stack:
+            say(stack.url, "outage-1", "what is ketamine?")
             database.stop()
-            during = joined(say(url, "outage-1", "i want to kill myself"))
+            during = joined(say(stack.url, "outage-1", "i want to kill myself"))
             database.start()
-            say(url, "outage-1", "does ketamine cause nausea?")
+            say(stack.url, "outage-1", "does ketamine cause nausea?")
         stored = stored_user_texts(env, "outage-1")
     finally:
         database.remove()

@@ -26,8 +26,8 @@ from bot.channels.inbound import (
 from bot.channels.rest import CheckedRestInput, read_body
 from bot.channels.socketio import WebChatInput
 from bot.core.content import Library
-from tests.servers import ROOT
-from tests.test_channels import FakeSio
+from tests.fakes import FakeSio
+from tools.stack import ROOT
 
 
 def test_a_text_up_to_the_limit_is_taken_as_it_is() -> None:

@@ -46,9 +46,9 @@ def test_annotations_are_removed_from_examples():
 
 
 def test_held_out_sets_are_listed_oldest_first(tmp_path):
-    folder = tmp_path / "tests" / "nlu"
+    folder = tmp_path / "tests" / "nlu" / "heldout"
     folder.mkdir(parents=True)
-    for name in ["heldout_third.yml", "heldout_zeta.yml", "heldout.yml", "heldout_fresh.yml"]:
+    for name in ["round3.yml", "zeta.yml", "round10.yml", "round1.yml", "round2.yml"]:
         (folder / name).write_text("nlu: []\n")
     names = [p.name for p in held_out_paths(tmp_path)]
-    assert names == ["heldout.yml", "heldout_fresh.yml", "heldout_third.yml", "heldout_zeta.yml"]
+    assert names == ["round1.yml", "round2.yml", "round3.yml", "round10.yml", "zeta.yml"]

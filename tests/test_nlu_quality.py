@@ -56,7 +56,9 @@ def test_held_out_crisis_messages_get_the_card_or_the_check_in(parse, name):
     # crisis only the classifier recognises gets the check-in. Of the 251 crisis
     # messages in these sets, "i wanna dye" gets neither: a floor, not a guarantee.
     texts = [
-        text for text, intent in read_examples([ROOT / "tests/nlu" / name]) if intent == "crisis"
+        text
+        for text, intent in read_examples([ROOT / "tests/nlu/heldout" / name])
+        if intent == "crisis"
     ]
     tiers = [parse(text)["crisis_assessment"]["tier"] for text in texts]
     attended = sum(tier in ("crisis", "check_in") for tier in tiers)

@@ -17,7 +17,8 @@ from bot.quality.content_gates import (
     wording_failures,
 )
 from bot.quality.patient_texts import unit_texts
-from tests.servers import full_stack, say
+from tests.servers import say
+from tools.stack import started
 
 COST = "cost_spravato"
 
@@ -127,7 +128,8 @@ def test_a_variant_needs_its_region_marked_country_specific() -> None:
 @pytest.mark.model
 def test_over_rest_a_uk_reader_gets_the_uk_answer(tmp_path: Path, library: Library) -> None:
     uk = library.for_region("uk").units[COST]
-    with full_stack(tmp_path, {"ASSISTANT_REGION": "uk"}) as (url, _, _):
+    with started(tmp_path, {"ASSISTANT_REGION": "uk"}) as stack:
+        url = stack.url
         reply = " ".join(say(url, "uk-1", "how much does spravato cost?"))
     assert " ".join(uk.answer.split()[:8]) in reply
     assert " ".join(library.units[COST].answer.split()[:8]) not in reply

@@ -13,17 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import (
-    LAUNCH_LOG,
-    MODEL,
-    ROOT,
-    free_port,
-    rasa_run,
-    running,
-    say,
-    wait_for_http,
-    write_endpoints,
-)
+from tests.servers import say
+from tools.stack import MODEL, started
 
 # A made-up word that appears nowhere else, so finding it in a log means message text leaked.
 MARKER = "zorbulent"
@@ -44,20 +35,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     assert MODEL.exists(), "train first: make train"
     folder = tmp_path_factory.mktemp("security")
     token = secrets.token_hex(16)
-    rasa_port, action_port = free_port(), free_port()
-    command = [
-        *rasa_run(write_endpoints(folder, action_port), ROOT / "credentials.yml", rasa_port),
-        "--enable-api",
-        "--auth-token",
-        token,
-    ]
-    log, actions_log = folder / "rasa.log", folder / "actions.log"
-    env = {"ACTION_PORT": str(action_port)}
-    with running(command, env, folder / LAUNCH_LOG) as process:
-        url = f"http://127.0.0.1:{rasa_port}"
-        wait_for_http(url, process, folder / LAUNCH_LOG)
-        say(url, "log-check", f"is {MARKER} ketamine safe for my heart?")
-        yield Stack(url, rasa_port, action_port, token, (log, actions_log))
+    api = ("--enable-api", "--auth-token", token)
+    with started(folder, rasa_args=api) as servers:
+        say(servers.url, "log-check", f"is {MARKER} ketamine safe for my heart?")
+        logs = (servers.rasa_log, folder / "actions.log")
+        yield Stack(servers.url, servers.rasa_port, servers.action_port, token, logs)
 
 
 def listening_addresses(port: int) -> set[str]:

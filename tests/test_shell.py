@@ -10,7 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.servers import LAUNCH, free_port, write_endpoints
+from tools.stack import LAUNCH, free_port, write_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"

@@ -26,7 +26,7 @@ import pytest
 
 from bot.channels.credentials import merge
 from bot.core.content import AnswerUnit, Library
-from tests.servers import MODEL, ROOT, free_port, rasa_run, running, wait_for_http, write_endpoints
+from tools.stack import MODEL, ROOT, started
 
 pytestmark = pytest.mark.slack
 
@@ -116,21 +116,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     credentials.write_text(
         merge([(n, (ROOT / n).read_text()) for n in ("credentials.yml", "credentials.slack.yml")])
     )
-    rasa_port, action_port = free_port(), free_port()
     env = {
-        "ACTION_PORT": str(action_port),
         "SLACK_TOKEN": token,
         "SLACK_SIGNING_SECRET": secret,
         "SLACK_CHANNEL": WATCHED_CHANNEL,
         "SLACK_API_URL": f"http://127.0.0.1:{api.server_address[1]}/api/",
     }
-    endpoints = write_endpoints(folder, action_port)
-    log = folder / "servers.log"
     try:
-        with running(rasa_run(endpoints, credentials, rasa_port), env, log) as process:
-            url = f"http://127.0.0.1:{rasa_port}"
-            wait_for_http(f"{url}/webhooks/slack/", process, log)
-            yield Stack(url, secret, token, stand_in)
+        with started(folder, env, credentials=credentials, ready="/webhooks/slack/") as servers:
+            yield Stack(servers.url, secret, token, stand_in)
     finally:
         api.shutdown()
 

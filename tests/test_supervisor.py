@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from tests.processes import family, leftovers
-from tests.servers import ROOT, free_port
+from tools.stack import ROOT, free_port
 
 
 @dataclass

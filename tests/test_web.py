@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_pla
 
 from bot.core.content import Library
 from bot.web.serve import WIDGET
-from tests.servers import MODEL, ROOT, free_port, rasa_run, running, wait_for_http, write_endpoints
+from tools.stack import MODEL, ROOT, Stack, started, wait_for_http
 
 pytestmark = pytest.mark.web
 
@@ -42,37 +42,14 @@ MESSAGES = ".rw-response .rw-markdown"
 INPUT = "e.classList.contains('rw-new-message')"  # a test for tab_to
 
 
-@dataclass(frozen=True)
-class Stack:
-    """Where the running servers are."""
-
-    rasa_url: str
-    page_url: str
-    origin: str
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     assert MODEL.exists(), "train first: make train"
     assert WIDGET.exists(), "install the widget first: make web-install"
     folder = tmp_path_factory.mktemp("web")
-    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
-    rasa_url = f"http://127.0.0.1:{rasa_port}"
-    origin = f"http://127.0.0.1:{web_port}"
-    env = {
-        "ACTION_PORT": str(action_port),
-        "WEB_PORT": str(web_port),
-        "RASA_URL": rasa_url,
-        "WEB_ORIGINS": origin,
-        "CLINIC_PROFILE": str(CLINIC),
-    }
-    endpoints = write_endpoints(folder, action_port)
-    command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port, page=True)
-    log = folder / "servers.log"
-    with running(command, env, log) as process:
-        wait_for_http(f"{rasa_url}/", process, log)
-        wait_for_http(f"{origin}/", process, log)
-        yield Stack(rasa_url, f"{origin}/", origin)
+    with started(folder, {"CLINIC_PROFILE": str(CLINIC)}, page=True, ready="/") as stack:
+        wait_for_http(stack.page_url, stack.process, stack.log)
+        yield stack
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +187,7 @@ def test_a_visitor_asks_gets_crisis_help_stays_safe_and_comes_back(
     assert page.locator("#webchat img, #webchat script").count() == 0
 
     # socket.io-client 3 in the widget: Engine.IO 4, upgraded from polling to a WebSocket.
-    websocket = stack.rasa_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    websocket = stack.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
     assert any(url.startswith(websocket) for url in traffic.sockets), traffic.sockets
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
@@ -317,7 +294,7 @@ def test_the_page_script_keeps_bot_text_as_text(stack: Stack, context: BrowserCo
 def handshake(stack: Stack, origin: str) -> tuple[int, str | None]:
     """Open a socket.io (Engine.IO 4, as socket.io-client 3 does) session from ``origin``."""
     request = urllib.request.Request(
-        f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}
+        f"{stack.url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as reply:

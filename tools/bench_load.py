@@ -20,7 +20,7 @@ fresh SQLite tracker store in a temporary folder, on free ports, through
    hot spots in the report), when py-spy is installed.
 
 A conversation is one sender: a greeting, 3-5 knowledge questions worded as in the
-held-out set ``tests/nlu/heldout.yml`` (never trained on), one "tell me more" after a
+held-out set ``tests/nlu/heldout/round1.yml`` (never trained on), one "tell me more" after a
 question, and thanks. Writes ``reports/load-bench.json`` and ``reports/load-bench.md``.
 Run it with ``make bench-load``. A benchmark, not a test: it reports, it does not judge.
 """
@@ -50,21 +50,16 @@ import sqlalchemy as sa
 from bot.core.content import KNOWLEDGE_INTENTS
 from bot.quality.nlu_data import read_examples
 from bot.server.supervisor import listener_pids
-from tests.servers import free_port, rasa_run, running, wait_for_http, write_endpoints
 from tools.spy_profile import hot_spots, profile_markdown, py_spy, spy_command
-from tools.tracker_db import open_store
+from tools.stack import started
+from tools.tracker_db import EVENTS, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+HELDOUT = ROOT / "tests" / "nlu" / "heldout" / "round1.yml"
 WEBHOOK = "/webhooks/rest/webhook"
 WARMUP_SENDER = "bench-warmup"
 MORE_PHRASES = ("tell me more",)
 """Added to the held-out ``ask_more`` wordings, so the plain phrase is always among them."""
-
-# The events table of Rasa's SQLTrackerStore, with the insertion-order key.
-USER_EVENTS = sa.table(
-    "events", sa.column("id"), sa.column("sender_id"), sa.column("type_name"), sa.column("data")
-)
 
 
 @dataclass(frozen=True)
@@ -319,9 +314,9 @@ def summarise(level: Level) -> dict[str, Any]:
 def stored_user_texts(db: Path) -> dict[str, list[str]]:
     """Every user message's text in the SQLite tracker store, per sender, in stored order."""
     query = (
-        sa.select(USER_EVENTS.c.sender_id, USER_EVENTS.c.data)
-        .where(USER_EVENTS.c.type_name == "user")
-        .order_by(USER_EVENTS.c.id)
+        sa.select(EVENTS.c.sender_id, EVENTS.c.data)
+        .where(EVENTS.c.type_name == "user")
+        .order_by(EVENTS.c.id)
     )
     stored: dict[str, list[str]] = defaultdict(list)
     with open_store(sa.engine.URL.create("sqlite", database=str(db))) as engine:
@@ -418,15 +413,10 @@ def post_json(url: str, payload: Mapping[str, Any], timeout: float) -> list[dict
 @contextmanager
 def stack(folder: Path) -> Iterator[tuple[Servers, dict[str, float]]]:
     """Start Rasa and the action server; yield them with start-up times, then stop them."""
-    rasa_port, action_port = free_port(), free_port()
-    url = f"http://127.0.0.1:{rasa_port}"
-    endpoints = write_endpoints(folder, action_port)
-    command = rasa_run(endpoints, ROOT / "credentials.yml", rasa_port)
-    log = folder / "servers.log"
-    started = time.monotonic()
-    with running(command, {"ACTION_PORT": str(action_port)}, log) as process:
-        wait_for_http(f"{url}/", process, log)
-        http_up = time.monotonic() - started
+    began = time.monotonic()
+    with started(folder, ready="/") as servers:
+        url = servers.url
+        http_up = time.monotonic() - began
         before = time.monotonic()
         replies = post_json(url, {"sender": WARMUP_SENDER, "message": "hello"}, 120)
         first = time.monotonic()
@@ -434,11 +424,13 @@ def stack(folder: Path) -> Iterator[tuple[Servers, dict[str, float]]]:
             raise RuntimeError("the first message got no reply")
         timings = {
             "to_http_s": round(http_up, 1),
-            "to_first_answer_s": round(first - started, 1),
+            "to_first_answer_s": round(first - began, 1),
             "first_message_ms": round((first - before) * 1000, 1),
         }
-        servers = Servers(url, pid_listening_on(rasa_port), pid_listening_on(action_port))
-        yield servers, timings
+        pids = Servers(
+            url, pid_listening_on(servers.rasa_port), pid_listening_on(servers.action_port)
+        )
+        yield pids, timings
 
 
 # ---------------------------------------------------------------------------- profile

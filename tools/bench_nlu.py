@@ -1,6 +1,6 @@
 """NLU benchmark: the project's pipeline against the alternatives, on held-out sets.
 
-Trains on ``data/nlu`` and evaluates on every ``tests/nlu/heldout*.yml`` set, in one run:
+Trains on ``data/nlu`` and evaluates on every ``tests/nlu/heldout/`` set, in one run:
 
 1. ``project``: the project's pipeline (``config.yml``);
 2. ``rasa_stock``: Rasa's default pipeline, the one ``rasa init`` uses (no spaCy);

@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from bot.server.endpoints import render
 
 # Only the columns the tools use; the table is created and owned by Rasa
-# (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent). ``timestamp`` is Unix seconds.
+# (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent). ``id`` is the insertion order;
+# ``timestamp`` is Unix seconds.
 EVENTS = sa.table(
     "events",
+    sa.column("id"),
     sa.column("sender_id"),
     sa.column("type_name"),
     sa.column("timestamp"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -42,16 +43,11 @@ def training_examples(root: Path = Path(".")) -> list[tuple[str, str]]:
     return read_examples(sorted((root / "data" / "nlu").glob("*.yml")))
 
 
-# In the order they were written, so reports read from the oldest set to the newest.
-HELD_OUT_ORDER = ("", "fresh", "third", "fourth", "fifth", "sixth")
-
-
 def held_out_paths(root: Path = Path(".")) -> list[Path]:
-    """The held-out sets (``tests/nlu/heldout*.yml``), oldest first; unknown names last."""
+    """The held-out sets (``tests/nlu/heldout/round<N>.yml``), oldest (lowest N) first."""
 
     def age(path: Path) -> tuple[int, str]:
-        suffix = path.stem.removeprefix("heldout").lstrip("_")
-        known = suffix in HELD_OUT_ORDER
-        return (HELD_OUT_ORDER.index(suffix) if known else len(HELD_OUT_ORDER), path.name)
+        number = path.stem.removeprefix("round")
+        return (int(number) if number.isdigit() else sys.maxsize, path.name)
 
-    return sorted((root / "tests" / "nlu").glob("heldout*.yml"), key=age)
+    return sorted((root / "tests" / "nlu" / "heldout").glob("*.yml"), key=age)
