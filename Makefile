@@ -35,7 +35,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 	$(addprefix bot/core/,content.py clinic.py questions.py language.py) \
 	$(addprefix content/,crisis_lexicon.yml messages.yml) $(wildcard content/answers/*.yml content/topics/*.yml)
 
-.PHONY: help install train chat run api-check shell actions test lint validate bench-nlu content-report \
+.PHONY: help install train chat run api-check shell actions check test lint validate bench-nlu content-report \
 	review-packet sign-off mark-pending \
 	gap-report forget purge audit lock clean web web-install test-web test-install
 
@@ -123,8 +123,14 @@ validate: install ## Validate the Rasa training data and domain
 test-install: ## Install Debian's PostgreSQL server if missing (tracker store tests: outage, forget, purge)
 	bash tools/apt_install.sh '/usr/lib/postgresql/*/bin/postgres' postgresql
 
-test: lint validate web-install test-install ## Run every test: lint, data, unit, training, conversations (NLU too), shell, web and Slack
-	$(BIN)/pytest -m "not model and not web and not slack"
+# The fast tier: no trained model, no server of Rasa's, no system package (PostgreSQL, Chromium).
+FAST_TESTS := not model and not web and not slack and not postgres and not server
+
+check: lint ## Fast checks in a few minutes: lint, types, and the tests that need no model, server or system package
+	$(BIN)/pytest -m "$(FAST_TESTS)"
+
+test: check validate web-install test-install ## Run every test: the fast tier, data, training, conversations (NLU too), servers, shell, web and Slack
+	$(BIN)/pytest -m "(postgres or server) and not model and not web and not slack"
 	$(MAKE) train
 	# --e2e: the user text goes through NLU, so a wrong intent or entity fails the story
 	$(RASA) test core --e2e -m $(MODEL) --stories tests/conversations --fail-on-prediction-errors \

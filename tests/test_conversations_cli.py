@@ -58,7 +58,7 @@ async def sqlite_store(path: Path, *senders: str) -> SQLTrackerStore:
     return store
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def env(request, tmp_path) -> dict[str, str]:
     """The environment of a store holding the scripted conversations and nothing else."""
     if request.param == "sqlite":

@@ -183,6 +183,7 @@ def stored_user_texts(env: dict[str, str], sender: str) -> list[str]:
 
 
 @pytest.mark.model
+@pytest.mark.postgres
 def test_a_database_outage_is_logged_and_answered_and_storing_resumes_after_it(
     tmp_path: Path, domain: dict
 ) -> None:
@@ -206,6 +207,7 @@ def test_a_database_outage_is_logged_and_answered_and_storing_resumes_after_it(
     assert stored == ["what is ketamine?", "does ketamine cause nausea?"]
 
 
+@pytest.mark.server
 def test_the_server_refuses_to_start_when_its_tracker_store_is_unreachable(
     tmp_path: Path,
 ) -> None:
