@@ -203,7 +203,7 @@ def test_a_database_outage_is_logged_and_answered_and_storing_resumes_after_it(
     assert "Error happened when trying to save conversation tracker to 'SQLTrackerStore'" in (
         (tmp_path / "rasa.log").read_text(encoding="utf-8", errors="replace")
     )
-    # Rasa 3.6 does not store the turn made during the outage (README, "Troubleshooting").
+    # Rasa 3.6 does not store the turn made during the outage (docs/operations.md).
     assert stored == ["what is ketamine?", "does ketamine cause nausea?"]
 
 

@@ -11,7 +11,7 @@
 - For ``run`` and ``shell`` it first connects to the SQL tracker store named in
   ``--endpoints``. Rasa 3.6 starts anyway when it cannot, and then keeps every
   conversation in memory only, where a restart loses it; this refuses to start
-  instead, with the reason (see the README's "Troubleshooting").
+  instead, with the reason (see "Troubleshooting" in docs/operations.md).
 
 ``make run``, ``make chat`` and the tests start Rasa this way.
 """
@@ -76,7 +76,7 @@ def check_tracker_store(endpoints: str) -> None:
         raise TrackerStoreUnavailable(
             f"Cannot reach the tracker store ({where}): {reason}. Not starting, because "
             "Rasa would keep conversations in memory only and lose them on restart. "
-            "See 'Troubleshooting' in README.md."
+            "See 'Troubleshooting' in docs/operations.md."
         ) from None
     finally:
         engine.dispose()
