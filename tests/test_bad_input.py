@@ -82,7 +82,8 @@ def post(server: Server, body: bytes, content_type: str = "application/json") ->
         with urllib.request.urlopen(request, timeout=REPLY_TIMEOUT) as reply:
             status, raw = reply.status, reply.read()
     except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
+        with error:
+            status, raw = error.code, error.read()
     text = raw.decode("utf-8", errors="replace")
     try:
         return HttpReply(status, json.loads(text))

@@ -63,7 +63,8 @@ def status(url: str) -> int:
         with urllib.request.urlopen(url, timeout=30) as reply:
             return int(reply.status)
     except urllib.error.HTTPError as error:
-        return error.code
+        with error:
+            return error.code
 
 
 @pytest.mark.model

@@ -127,6 +127,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             yield Stack(servers.url, secret, token, stand_in)
     finally:
         api.shutdown()
+        api.server_close()
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -167,7 +168,8 @@ def deliver(
         with urllib.request.urlopen(request, timeout=30) as reply:
             return reply.status, reply.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        with error:
+            return error.code, error.read().decode()
 
 
 def message_event(

@@ -300,7 +300,8 @@ def handshake(stack: Stack, origin: str) -> tuple[int, str | None]:
         with urllib.request.urlopen(request, timeout=10) as reply:
             return reply.status, reply.headers.get("Access-Control-Allow-Origin")
     except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Access-Control-Allow-Origin")
+        with error:
+            return error.code, error.headers.get("Access-Control-Allow-Origin")
 
 
 def test_only_the_page_origin_may_connect(stack: Stack) -> None:

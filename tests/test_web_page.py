@@ -22,6 +22,7 @@ def page_url() -> Iterator[str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def get(url: str) -> tuple[int, dict[str, str], str]:
@@ -29,7 +30,8 @@ def get(url: str) -> tuple[int, dict[str, str], str]:
         with urllib.request.urlopen(url, timeout=5) as reply:
             return reply.status, dict(reply.headers), reply.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), ""
+        with error:
+            return error.code, dict(error.headers), ""
 
 
 def test_the_page_has_its_settings_the_disclaimer_and_a_strict_policy(
