@@ -17,7 +17,16 @@ from typing import Any
 
 import yaml
 
-from bot.core.clinic import DETAILS, REGIONS, Clinic, current_profile, default_region
+from bot.core.clinic import (
+    DETAILS,
+    HOME_REGION,
+    REGIONS,
+    Clinic,
+    current_profile,
+    known_region,
+    requested_region,
+)
+from bot.core.yaml_files import read_yaml
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
@@ -59,9 +68,8 @@ DOMAIN_INTENTS: tuple[str, ...] = (*CONTRACT_INTENTS, "ask_summary", "other_lang
 
 ENTITY_TYPES: tuple[str, ...] = ("side_effect", "route", "medication")
 
-HOME_REGION: str = REGIONS[0]
-"""The region the answers are written for; ``regions:`` in a unit holds the others'."""
 OTHER_REGIONS: tuple[str, ...] = REGIONS[1:]
+"""The regions other than the home one; ``regions:`` in a unit holds their answers."""
 
 
 class ContentError(ValueError):
@@ -129,11 +137,6 @@ class Topic:
         return matched
 
 
-def requested_region(session_metadata: Mapping[str, Any] | None) -> str | None:
-    """The region a page sent as session metadata, else the deployment's, else None."""
-    return (session_metadata or {}).get("region") or default_region()
-
-
 @dataclass(frozen=True)
 class AnswerUnit:
     """The answer to one question patients ask, under one knowledge topic."""
@@ -192,8 +195,8 @@ class Library:
         related question; a topic whose overview unit is US-only is told by that unit.
         An unknown or missing region is the home region.
         """
-        chosen = str(region or "").lower()
-        if chosen not in OTHER_REGIONS:
+        chosen = known_region(region)
+        if chosen == HOME_REGION:
             return self
         elsewhere = str(self.messages["no_local_answer"][chosen])
         units = {key: unit.for_region(chosen, elsewhere) for key, unit in self.units.items()}
@@ -232,12 +235,16 @@ class Library:
         return str(self.messages[key])
 
     def regional_message(self, key: str, region: str | None) -> tuple[str, str]:
-        """The region used and the text of a per-region message; "us" for an unknown region."""
+        """The region used and the text of a per-region message; the home region's by default."""
         texts = self.messages[key]
-        chosen = str(region or "").lower()
+        chosen = known_region(region)
         if chosen not in texts:
-            chosen = "us"
+            chosen = HOME_REGION
         return chosen, str(texts[chosen])
+
+    def session_disclaimer(self, metadata: Any) -> tuple[str, str]:
+        """The region of a new session (:func:`requested_region`) and its disclaimer."""
+        return self.regional_message("disclaimer", requested_region(metadata))
 
 
 def _require(data: Mapping[str, Any], key: str, where: str) -> Any:
@@ -385,7 +392,7 @@ def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
 def _load_units(folder: Path) -> dict[str, AnswerUnit]:
     units: dict[str, AnswerUnit] = {}
     for path in sorted(folder.glob("*.yml")):
-        for unit in _parse_units(_read_yaml(path), path.name):
+        for unit in _parse_units(read_content(path), path.name):
             if unit.id in units:
                 raise ContentError(f"{path.name}: unit id '{unit.id}' is used twice")
             units[unit.id] = unit
@@ -396,10 +403,10 @@ def _load_units(folder: Path) -> dict[str, AnswerUnit]:
     return units
 
 
-def _read_yaml(path: Path) -> Any:
+def read_content(path: Path) -> Any:
+    """The parsed YAML of a content file; a :class:`ContentError` naming it if unreadable."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+        return read_yaml(path)
     except (OSError, yaml.YAMLError) as exc:
         raise ContentError(f"{path.name}: cannot read ({exc})") from exc
 
@@ -408,7 +415,7 @@ def load_library(folder: Path = CONTENT_DIR) -> Library:
     """Load and check every topic, answer unit and fixed message under ``folder``."""
     topics: dict[str, Topic] = {}
     for path in sorted((folder / "topics").glob("*.yml")):
-        topic = _parse_topic(_read_yaml(path), path.name)
+        topic = _parse_topic(read_content(path), path.name)
         if topic.intent != path.stem:
             raise ContentError(f"{path.name}: intent '{topic.intent}' must match the file name")
         topics[topic.intent] = topic
@@ -422,7 +429,7 @@ def load_library(folder: Path = CONTENT_DIR) -> Library:
                     f"{topic.intent}.yml: follow-up '{follow_up.title}' points to "
                     f"unknown topic '{follow_up.intent}'"
                 )
-    messages = _read_yaml(folder / "messages.yml")
+    messages = read_content(folder / "messages.yml")
     if not isinstance(messages, Mapping):
         raise ContentError("messages.yml: expected a mapping")
     return Library(topics=topics, messages=messages, units=_load_units(folder / "answers"))

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
+from bot.core.yaml_files import read_yaml
 from bot.nlu.sentence_encoder import SentenceEncoder
 from bot.nlu.text_classifier import ngram_features
 
@@ -34,8 +34,7 @@ def read_examples(folder: Path = TRAINING_DIR) -> list[tuple[str, str]]:
     """(text, label) pairs from every ``label: [examples]`` file in ``data/crisis/``."""
     examples: list[tuple[str, str]] = []
     for path in sorted(folder.glob("*.yml")):
-        with path.open(encoding="utf-8") as handle:
-            data: dict[str, list[str]] = yaml.safe_load(handle) or {}
+        data: dict[str, list[str]] = read_yaml(path) or {}
         unknown = set(data) - set(LABELS)
         if unknown:
             raise ValueError(f"{path}: unknown labels {sorted(unknown)}; use {list(LABELS)}")
