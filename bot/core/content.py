@@ -46,9 +46,12 @@ KNOWLEDGE_INTENTS: tuple[str, ...] = (
 )
 """The knowledge intents of the contract, each answered from one topic file."""
 
+CRISIS_INTENT = "crisis"
+"""The intent of a message in danger: the crisis guard sets it, the rules answer it."""
+
 CONTRACT_INTENTS: tuple[str, ...] = (
     *KNOWLEDGE_INTENTS,
-    "crisis",
+    CRISIS_INTENT,
     "ask_personal_advice",
     "out_of_scope",
     "greet",

@@ -31,7 +31,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.core.content import default_library
+from bot.core.content import CRISIS_INTENT, default_library
 from bot.core.crisis.assessment import (
     ASSESSMENT_KEY,
     CARD_RESPONSE,
@@ -48,7 +48,6 @@ from bot.nlu import persisted
 from bot.nlu.override import override_intent
 from bot.nlu.sentence_encoder import default_encoder
 
-CRISIS_INTENT = "crisis"
 GUARD_KEY = "crisis_guard"
 # Suicidal thoughts get utter_crisis; these kinds get utter_crisis_<kind>.
 KINDS_WITH_OWN_CARD = ("means", "self_harm", "emergency", "other_at_risk")
