@@ -2,7 +2,9 @@
 
 The YAML under ``content/`` is the single place where answer texts live.
 This module turns it into typed objects and refuses content that breaks the
-schema described in ``content/README.md``, naming the file at fault.
+schema described in ``content/README.md``, naming the file at fault. The crisis
+lines a text names (``{{crisis}}``) are filled in here, each with the line of the
+region the text is written for (:mod:`bot.core.crisis_lines`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.core.clinic import (
     known_region,
     requested_region,
 )
+from bot.core.crisis_lines import LinesError, fill
 from bot.core.yaml_files import read_yaml
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
@@ -250,6 +253,33 @@ class Library:
         return self.regional_message("disclaimer", requested_region(metadata))
 
 
+def _filled(text: str, region: str | None, where: str) -> str:
+    """``text`` with the crisis lines of ``region`` filled in; a ContentError naming it."""
+    try:
+        return fill(text, region)
+    except LinesError as error:
+        raise ContentError(f"{where}: {error}") from None
+
+
+def _fill_messages(messages: Mapping[str, Any]) -> dict[str, Any]:
+    """The fixed messages with their lines filled in; a per-region text with its region's."""
+    filled: dict[str, Any] = {}
+    for key, value in messages.items():
+        if isinstance(value, str):
+            filled[key] = _filled(value, None, f"messages.yml {key}")
+        elif isinstance(value, Mapping):
+            regional = set(value) <= set(REGIONS)
+            filled[key] = {
+                sub: _filled(text, sub if regional else None, f"messages.yml {key}[{sub}]")
+                if isinstance(text, str)
+                else text
+                for sub, text in value.items()
+            }
+        else:
+            filled[key] = value
+    return filled
+
+
 def _require(data: Mapping[str, Any], key: str, where: str) -> Any:
     value = data.get(key)
     if value is None or (isinstance(value, (str, list)) and not value):
@@ -305,7 +335,7 @@ def _regional(
         if not 1 <= len(sources) <= MAX_UNIT_SOURCES:
             raise ContentError(f"{spot}: needs 1 to {MAX_UNIT_SOURCES} sources")
         answer = " ".join(str(_require(data, "answer", spot)).split())
-        found.append((str(region), answer, sources))
+        found.append((str(region), _filled(answer, str(region), spot), sources))
     return tuple(found)
 
 
@@ -320,11 +350,8 @@ def _parse_topic(data: Any, where: str) -> Topic:
         entity = str(_require(raw, "entity", spot))
         if entity not in ENTITY_TYPES:
             raise ContentError(f"{spot}: entity must be one of {', '.join(ENTITY_TYPES)}")
-        sections.append(
-            Section(
-                entity, str(_require(raw, "value", spot)), str(_require(raw, "text", spot)).strip()
-            )
-        )
+        text = _filled(str(_require(raw, "text", spot)).strip(), HOME_REGION, spot)
+        sections.append(Section(entity, str(_require(raw, "value", spot)), text))
     follow_ups = tuple(
         FollowUp(str(_require(raw, "title", where)), str(_require(raw, "intent", where)))
         for raw in data.get("follow_ups") or []
@@ -332,8 +359,8 @@ def _parse_topic(data: Any, where: str) -> Topic:
     return Topic(
         intent=str(_require(data, "intent", where)),
         title=str(_require(data, "title", where)),
-        summary=str(_require(data, "summary", where)).strip(),
-        more=str(_require(data, "more", where)).strip(),
+        summary=_filled(str(_require(data, "summary", where)).strip(), HOME_REGION, where),
+        more=_filled(str(_require(data, "more", where)).strip(), HOME_REGION, where),
         sections=tuple(sections),
         follow_ups=follow_ups,
         sources=sources,
@@ -369,6 +396,7 @@ def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
         country_specific = _regions_list(raw.get("country_specific"), spot)
         if not {name for name, _, _ in regional} <= set(country_specific):
             raise ContentError(f"{spot}: regions: only for regions listed in country_specific")
+        answer = " ".join(str(_require(raw, "answer", spot)).split())
         clinic = tuple(str(d) for d in raw.get("clinic") or [])
         if not set(clinic) <= set(DETAILS):
             raise ContentError(f"{spot}: clinic: expected some of {', '.join(DETAILS)}")
@@ -378,7 +406,7 @@ def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
                 topic=topic,
                 question=str(_require(raw, "question", spot)).strip(),
                 examples=examples,
-                answer=" ".join(str(_require(raw, "answer", spot)).split()),
+                answer=_filled(answer, HOME_REGION, spot),
                 sources=sources,
                 last_reviewed=_review_date(raw, spot),
                 reviewed_by=str(_require(raw, "reviewed_by", spot)),
@@ -435,7 +463,8 @@ def load_library(folder: Path = CONTENT_DIR) -> Library:
     messages = read_content(folder / "messages.yml")
     if not isinstance(messages, Mapping):
         raise ContentError("messages.yml: expected a mapping")
-    return Library(topics=topics, messages=messages, units=_load_units(folder / "answers"))
+    units = _load_units(folder / "answers")
+    return Library(topics=topics, messages=_fill_messages(messages), units=units)
 
 
 @lru_cache(maxsize=len(OTHER_REGIONS) + 1)

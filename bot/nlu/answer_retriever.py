@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.content import CONTENT_DIR, default_library
+from bot.core.crisis_lines import LINES_FILE
 from bot.core.questions import split_questions
 from bot.nlu.persisted import PersistedComponent
 from bot.nlu.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
@@ -47,8 +48,8 @@ class AnswerRetriever(PersistedComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The answer files' contents: an edited unit retrains the index, not the cached one."""
-        digest = hashlib.sha256()
+        """The answer files' contents and the crisis lines they name: an edit retrains the index."""
+        digest = hashlib.sha256(LINES_FILE.read_bytes())
         for path in sorted((CONTENT_DIR / "answers").glob("*.yml")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
