@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -19,7 +18,6 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from typing_extensions import Self
 
 from bot.core.content import default_library
 from bot.core.language import english_vocabulary, other_language
@@ -52,20 +50,15 @@ class LanguageGuard(PersistedComponent, IntentClassifier):
         return []
 
     @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> Self:
-        """The component with the vocabulary saved at training (as JSON, to be readable)."""
-        component = cls(config, model_storage, resource)
+    def read_saved(cls, model_storage: ModelStorage, resource: Resource) -> list[str]:
+        """The vocabulary saved at training, as JSON so that it can be read; a model has it."""
         with model_storage.read_from(resource) as folder:
-            words = json.loads((folder / cls.saved_as).read_text(encoding="utf-8"))
-        component._english = frozenset(words)
-        return component
+            words: list[str] = json.loads((folder / cls.saved_as).read_text(encoding="utf-8"))
+        return words
+
+    def restore(self, saved: list[str]) -> None:
+        """Take back the vocabulary learnt at training."""
+        self._english = frozenset(saved)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Learn the English vocabulary from the examples and the curated content."""

@@ -37,8 +37,9 @@ def load(model_storage: ModelStorage, resource: Resource, name: str) -> Any | No
 class PersistedComponent(GraphComponent):
     """A trainable component that saves what it learnt as one object, ``saved_as``.
 
-    ``create`` gives it untrained; ``load`` gives it back what :meth:`persist` saved,
-    through :meth:`restore`, or logs ``untrained_warning`` when the model has nothing.
+    ``create`` gives it untrained; ``load`` gives it back what :meth:`persist` saved
+    (:meth:`read_saved`), through :meth:`restore`, or logs ``untrained_warning`` when
+    the model has nothing.
     """
 
     saved_as: ClassVar[str]
@@ -77,12 +78,17 @@ class PersistedComponent(GraphComponent):
     ) -> Self:
         """The component with what it learnt when the model was trained."""
         component = cls(config, model_storage, resource)
-        saved = load(model_storage, resource, cls.saved_as)
+        saved = cls.read_saved(model_storage, resource)
         if saved is None:
             logger.warning(cls.untrained_warning)
         else:
             component.restore(saved)
         return component
+
+    @classmethod
+    def read_saved(cls, model_storage: ModelStorage, resource: Resource) -> Any | None:
+        """What :meth:`persist` saved as ``saved_as``, or None when the model has none."""
+        return load(model_storage, resource, cls.saved_as)
 
     def restore(self, saved: Any) -> None:
         """Take back what :meth:`persist` saved at training."""
