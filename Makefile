@@ -33,9 +33,9 @@ WIDGET := bot/web/node_modules/rasa-webchat/lib/index.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard bot/nlu/*.py bot/policies/*.py bot/core/crisis/*.py) \
 	$(addprefix bot/core/,content.py clinic.py questions.py language.py) \
-	$(addprefix content/,crisis_lexicon.yml messages.yml) $(wildcard content/answers/*.yml content/topics/*.yml)
+	$(addprefix content/,crisis_lexicon.yml crisis_lines.yml messages.yml) $(wildcard content/answers/*.yml content/topics/*.yml)
 
-.PHONY: help install train chat run api-check shell actions check test lint validate bench-nlu content-report \
+.PHONY: help install train chat run api-check shell actions check test lint validate bench-nlu content-report crisis-lines \
 	review-packet sign-off mark-pending \
 	gap-report forget purge audit lock clean web web-install test-web test-install
 
@@ -159,6 +159,9 @@ bench-crisis: train ## Crisis benchmark: danger caught by kind, false alarms; fi
 .PHONY: bench-load
 bench-load: train ## Load benchmark: full stack over REST at 1, 10 and 50 users, tracker checks, py-spy profile (writes reports/load-bench.*; ~8 min)
 	$(BIN)/python -m tools.bench_load --out reports
+
+crisis-lines: $(BIN)/.installed ## Write the crisis responses into domain.yml after editing content/crisis_responses.yml or crisis_lines.yml
+	$(BIN)/python -m tools.crisis_responses
 
 content-report: $(BIN)/.installed ## Write reports/content-report.html: every patient text with its scores, sources and reviews
 	$(BIN)/python -m tools.content_report --out reports/content-report.html

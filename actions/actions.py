@@ -26,7 +26,7 @@ from bot.core.answers import (
 )
 from bot.core.appointment import offer_summary, summary
 from bot.core.clinic import current_profile
-from bot.core.content import Library, default_library, regional_library, requested_region
+from bot.core.content import Library, default_library, regional_library
 from bot.core.crisis.assessment import wants_crisis_line
 
 # The value of the "declined" slot for each way of declining when no answer unit fits;
@@ -189,10 +189,8 @@ class ActionSessionStart(Action):
             for name, value in tracker.current_slot_values().items()
             if name != "session_started_metadata" and value is not None
         ]
-        library = default_library()
-        region, disclaimer = library.regional_message(
-            "disclaimer", requested_region(tracker.get_slot("session_started_metadata"))
-        )
+        metadata = tracker.get_slot("session_started_metadata")
+        region, disclaimer = default_library().session_disclaimer(metadata)
         dispatcher.utter_message(text=disclaimer)
         clinic = current_profile().clinic
         contact = clinic.contact() if clinic else ""

@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.core.crisis.assessment import CHECK_IN, CRISIS, NONE, Assessment
 from bot.nlu.crisis_guard import KINDS_WITH_OWN_CARD, CrisisGuard, conversation_context
 from bot.policies.check_in import wants_check_in
-from tests.variations import choose_variation
+from bot.quality.patient_texts import choose_variation
 
 ROOT = Path(__file__).resolve().parents[1]
 

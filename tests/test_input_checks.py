@@ -21,10 +21,10 @@ from bot.channels.inbound import (
     check_sender,
     check_text,
     refusal,
-    region_of,
 )
 from bot.channels.rest import CheckedRestInput, read_body
 from bot.channels.socketio import WebChatInput
+from bot.core.clinic import requested_region
 from bot.core.content import Library
 from tests.fakes import FakeSio
 from tools.stack import ROOT
@@ -98,8 +98,8 @@ def test_the_refusal_is_in_the_words_of_the_region(
     assert "116 123" in refusal(too_long, "UK", library)
     assert refusal(too_long, "mars", library) == refusal(too_long, None, library)
     monkeypatch.setenv("ASSISTANT_REGION", "ca")
-    assert region_of({"region": "uk"}) == "uk"
-    assert region_of("not a mapping") == region_of({}) == "ca"
+    assert requested_region({"region": "uk"}) == "uk"
+    assert requested_region("not a mapping") == requested_region({}) == "ca"
 
 
 def test_the_rest_channel_keeps_rasas_url_and_is_the_one_registered() -> None:

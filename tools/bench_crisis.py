@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.content import CRISIS_INTENT
 from bot.core.crisis.assessment import (
     ASSESSMENT_KEY,
     CHECK_IN,
@@ -177,7 +178,7 @@ def replay(
                 context,
                 detector,
                 answered_yes=turn.classified == "affirm",
-                classifier_crisis=turn.confidence if turn.classified == "crisis" else 0.0,
+                classifier_crisis=turn.confidence if turn.classified == CRISIS_INTENT else 0.0,
                 settings=settings,
             )
         )
@@ -203,7 +204,7 @@ def system_tiers(
             phrase = detector.find(turn.text)
             tiers.append((CRISIS, detector.kind_of(phrase)) if phrase else (NONE, None))
         else:
-            tiers.append((CRISIS, "suicide") if turn.classified == "crisis" else (NONE, None))
+            tiers.append((CRISIS, "suicide") if turn.classified == CRISIS_INTENT else (NONE, None))
     return tiers
 
 

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, utils
 
 from bot.core.answer_selection import NO_GOOD_ANSWER, choose_for_parse
-from bot.core.content import KNOWLEDGE_INTENTS, default_library
+from bot.core.content import CRISIS_INTENT, KNOWLEDGE_INTENTS, default_library
 from bot.core.crisis.lexicon import CrisisDetector, default_detector
 from bot.nlu.retrieval import ANSWERS_KEY
 from tools.tracker_db import EVENTS, StoreError, describe, open_store, store_url
@@ -36,7 +36,6 @@ from tools.tracker_db import EVENTS, StoreError, describe, open_store, store_url
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "reports" / "gap-report.md"
 DEFAULT_THRESHOLD = 75.0
-CRISIS_INTENT = "crisis"
 GAP_INTENTS: dict[str, str] = {
     NO_GOOD_ANSWER: "No good answer",
     "nlu_fallback": "Not understood",

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Mapping
 from typing import Any
 
-from bot.core.clinic import default_region
 from bot.core.content import Library
 
 #: Longest message read. About two pages of text: far more than a question needs,
@@ -87,12 +85,6 @@ def check_metadata(value: Any, name: str = "metadata") -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise BadInput(f"'{name}' must be a JSON object")
     return value
-
-
-def region_of(metadata: Any) -> str | None:
-    """The region a client asked for in its metadata, else the deployment's."""
-    region = metadata.get("region") if isinstance(metadata, Mapping) else None
-    return str(region) if region else default_region()
 
 
 def refusal(problem: BadInput, region: str | None, library: Library) -> str:

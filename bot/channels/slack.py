@@ -39,8 +39,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.inbound import BadInput, check_text, refusal, region_of
+from bot.channels.inbound import BadInput, check_text, refusal
 from bot.core.answers import MARKDOWN_LINK
+from bot.core.clinic import requested_region
 from bot.core.content import default_library
 
 logger = logging.getLogger(__name__)
@@ -254,7 +255,7 @@ class SlackInput(RasaSlackInput):
         except BadInput as bad:
             logger.info("Slack message not read: %s", bad.problem)
             out = self.get_output_channel((metadata or {}).get("out_channel"))
-            reply = refusal(bad, region_of(metadata), default_library())
+            reply = refusal(bad, requested_region(metadata), default_library())
             await out.send_text_message(sender_id or "", reply)
             return response.text("", status=HTTPStatus.OK)
         result: HTTPResponse = await super().process_message(

@@ -39,8 +39,8 @@ from bot.channels.inbound import (
     check_sender,
     check_text,
     refusal,
-    region_of,
 )
+from bot.core.clinic import requested_region
 from bot.core.content import default_library
 from bot.core.crisis.assessment import CARD_RESPONSE
 
@@ -145,7 +145,8 @@ class WebChatInput(SocketIOInput):
                 else:
                     sender_id = sid
             except BadInput as bad:
-                reply = refusal(bad, region_of(fields.get(self.metadata_key)), default_library())
+                region = requested_region(fields.get(self.metadata_key))
+                reply = refusal(bad, region, default_library())
                 logger.info("socket.io message not read: %s", bad.problem)
                 await sio.emit(
                     self.bot_message_evt, {"text": reply}, room=sid, namespace=self.namespace

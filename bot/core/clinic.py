@@ -20,8 +20,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.core.yaml_files import read_yaml
+
 PROFILE_FILE = Path(__file__).resolve().parents[2] / "clinic.yml"
-REGIONS = ("us", "uk", "ca")  # the first is the one the answers are written for
+REGIONS = ("us", "uk", "ca")
+HOME_REGION = REGIONS[0]  # the one the answers are written for, and the fallback
 TREATMENTS = {"iv_ketamine": "ketamine by IV drip", "spravato": "Spravato, a nose spray"}
 NEITHER = "none"  # treatments: [none] says the clinic gives neither; [] says nothing
 # What each answer unit may add about the clinic (its `clinic:` list in the content).
@@ -221,7 +224,7 @@ def load_profile(path: Path | None = None) -> Profile:
     try:
         # Every value stays text as written: YAML would read 02071234567 as an octal
         # number and 9:30 as 570.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        data = read_yaml(path, yaml.BaseLoader)
     except OSError as error:
         raise ProfileError(f"{path}: cannot read the clinic profile ({error.strerror})") from None
     except yaml.YAMLError as error:
@@ -238,3 +241,18 @@ def current_profile() -> Profile:
 def default_region() -> str | None:
     """``ASSISTANT_REGION`` if set, else the profile's region, else None."""
     return os.environ.get("ASSISTANT_REGION") or current_profile().region or None
+
+
+def requested_region(metadata: Any) -> str | None:
+    """The region a client asked for in its metadata (``{"region": "uk"}``), else the deployment's.
+
+    None when neither says; :func:`known_region` then gives the home region.
+    """
+    region = metadata.get("region") if isinstance(metadata, Mapping) else None
+    return str(region) if region else default_region()
+
+
+def known_region(region: str | None) -> str:
+    """``region`` in lower case when it is one of :data:`REGIONS`, else the home region."""
+    chosen = str(region or "").lower()
+    return chosen if chosen in REGIONS else HOME_REGION

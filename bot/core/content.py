@@ -2,7 +2,9 @@
 
 The YAML under ``content/`` is the single place where answer texts live.
 This module turns it into typed objects and refuses content that breaks the
-schema described in ``content/README.md``, naming the file at fault.
+schema described in ``content/README.md``, naming the file at fault. The crisis
+lines a text names (``{{crisis}}``) are filled in here, each with the line of the
+region the text is written for (:mod:`bot.core.crisis_lines`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ from typing import Any
 
 import yaml
 
-from bot.core.clinic import DETAILS, REGIONS, Clinic, current_profile, default_region
+from bot.core.clinic import (
+    DETAILS,
+    HOME_REGION,
+    REGIONS,
+    Clinic,
+    current_profile,
+    known_region,
+    requested_region,
+)
+from bot.core.crisis_lines import LinesError, fill
+from bot.core.yaml_files import read_yaml
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
@@ -37,9 +49,12 @@ KNOWLEDGE_INTENTS: tuple[str, ...] = (
 )
 """The knowledge intents of the contract, each answered from one topic file."""
 
+CRISIS_INTENT = "crisis"
+"""The intent of a message in danger: the crisis guard sets it, the rules answer it."""
+
 CONTRACT_INTENTS: tuple[str, ...] = (
     *KNOWLEDGE_INTENTS,
-    "crisis",
+    CRISIS_INTENT,
     "ask_personal_advice",
     "out_of_scope",
     "greet",
@@ -59,9 +74,8 @@ DOMAIN_INTENTS: tuple[str, ...] = (*CONTRACT_INTENTS, "ask_summary", "other_lang
 
 ENTITY_TYPES: tuple[str, ...] = ("side_effect", "route", "medication")
 
-HOME_REGION: str = REGIONS[0]
-"""The region the answers are written for; ``regions:`` in a unit holds the others'."""
 OTHER_REGIONS: tuple[str, ...] = REGIONS[1:]
+"""The regions other than the home one; ``regions:`` in a unit holds their answers."""
 
 
 class ContentError(ValueError):
@@ -129,11 +143,6 @@ class Topic:
         return matched
 
 
-def requested_region(session_metadata: Mapping[str, Any] | None) -> str | None:
-    """The region a page sent as session metadata, else the deployment's, else None."""
-    return (session_metadata or {}).get("region") or default_region()
-
-
 @dataclass(frozen=True)
 class AnswerUnit:
     """The answer to one question patients ask, under one knowledge topic."""
@@ -192,8 +201,8 @@ class Library:
         related question; a topic whose overview unit is US-only is told by that unit.
         An unknown or missing region is the home region.
         """
-        chosen = str(region or "").lower()
-        if chosen not in OTHER_REGIONS:
+        chosen = known_region(region)
+        if chosen == HOME_REGION:
             return self
         elsewhere = str(self.messages["no_local_answer"][chosen])
         units = {key: unit.for_region(chosen, elsewhere) for key, unit in self.units.items()}
@@ -232,12 +241,43 @@ class Library:
         return str(self.messages[key])
 
     def regional_message(self, key: str, region: str | None) -> tuple[str, str]:
-        """The region used and the text of a per-region message; "us" for an unknown region."""
+        """The region used and the text of a per-region message; the home region's by default."""
         texts = self.messages[key]
-        chosen = str(region or "").lower()
+        chosen = known_region(region)
         if chosen not in texts:
-            chosen = "us"
+            chosen = HOME_REGION
         return chosen, str(texts[chosen])
+
+    def session_disclaimer(self, metadata: Any) -> tuple[str, str]:
+        """The region of a new session (:func:`requested_region`) and its disclaimer."""
+        return self.regional_message("disclaimer", requested_region(metadata))
+
+
+def _filled(text: str, region: str | None, where: str) -> str:
+    """``text`` with the crisis lines of ``region`` filled in; a ContentError naming it."""
+    try:
+        return fill(text, region)
+    except LinesError as error:
+        raise ContentError(f"{where}: {error}") from None
+
+
+def _fill_messages(messages: Mapping[str, Any]) -> dict[str, Any]:
+    """The fixed messages with their lines filled in; a per-region text with its region's."""
+    filled: dict[str, Any] = {}
+    for key, value in messages.items():
+        if isinstance(value, str):
+            filled[key] = _filled(value, None, f"messages.yml {key}")
+        elif isinstance(value, Mapping):
+            regional = set(value) <= set(REGIONS)
+            filled[key] = {
+                sub: _filled(text, sub if regional else None, f"messages.yml {key}[{sub}]")
+                if isinstance(text, str)
+                else text
+                for sub, text in value.items()
+            }
+        else:
+            filled[key] = value
+    return filled
 
 
 def _require(data: Mapping[str, Any], key: str, where: str) -> Any:
@@ -295,7 +335,7 @@ def _regional(
         if not 1 <= len(sources) <= MAX_UNIT_SOURCES:
             raise ContentError(f"{spot}: needs 1 to {MAX_UNIT_SOURCES} sources")
         answer = " ".join(str(_require(data, "answer", spot)).split())
-        found.append((str(region), answer, sources))
+        found.append((str(region), _filled(answer, str(region), spot), sources))
     return tuple(found)
 
 
@@ -310,11 +350,8 @@ def _parse_topic(data: Any, where: str) -> Topic:
         entity = str(_require(raw, "entity", spot))
         if entity not in ENTITY_TYPES:
             raise ContentError(f"{spot}: entity must be one of {', '.join(ENTITY_TYPES)}")
-        sections.append(
-            Section(
-                entity, str(_require(raw, "value", spot)), str(_require(raw, "text", spot)).strip()
-            )
-        )
+        text = _filled(str(_require(raw, "text", spot)).strip(), HOME_REGION, spot)
+        sections.append(Section(entity, str(_require(raw, "value", spot)), text))
     follow_ups = tuple(
         FollowUp(str(_require(raw, "title", where)), str(_require(raw, "intent", where)))
         for raw in data.get("follow_ups") or []
@@ -322,8 +359,8 @@ def _parse_topic(data: Any, where: str) -> Topic:
     return Topic(
         intent=str(_require(data, "intent", where)),
         title=str(_require(data, "title", where)),
-        summary=str(_require(data, "summary", where)).strip(),
-        more=str(_require(data, "more", where)).strip(),
+        summary=_filled(str(_require(data, "summary", where)).strip(), HOME_REGION, where),
+        more=_filled(str(_require(data, "more", where)).strip(), HOME_REGION, where),
         sections=tuple(sections),
         follow_ups=follow_ups,
         sources=sources,
@@ -359,6 +396,7 @@ def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
         country_specific = _regions_list(raw.get("country_specific"), spot)
         if not {name for name, _, _ in regional} <= set(country_specific):
             raise ContentError(f"{spot}: regions: only for regions listed in country_specific")
+        answer = " ".join(str(_require(raw, "answer", spot)).split())
         clinic = tuple(str(d) for d in raw.get("clinic") or [])
         if not set(clinic) <= set(DETAILS):
             raise ContentError(f"{spot}: clinic: expected some of {', '.join(DETAILS)}")
@@ -368,7 +406,7 @@ def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
                 topic=topic,
                 question=str(_require(raw, "question", spot)).strip(),
                 examples=examples,
-                answer=" ".join(str(_require(raw, "answer", spot)).split()),
+                answer=_filled(answer, HOME_REGION, spot),
                 sources=sources,
                 last_reviewed=_review_date(raw, spot),
                 reviewed_by=str(_require(raw, "reviewed_by", spot)),
@@ -385,7 +423,7 @@ def _parse_units(data: Any, where: str) -> list[AnswerUnit]:
 def _load_units(folder: Path) -> dict[str, AnswerUnit]:
     units: dict[str, AnswerUnit] = {}
     for path in sorted(folder.glob("*.yml")):
-        for unit in _parse_units(_read_yaml(path), path.name):
+        for unit in _parse_units(read_content(path), path.name):
             if unit.id in units:
                 raise ContentError(f"{path.name}: unit id '{unit.id}' is used twice")
             units[unit.id] = unit
@@ -396,10 +434,10 @@ def _load_units(folder: Path) -> dict[str, AnswerUnit]:
     return units
 
 
-def _read_yaml(path: Path) -> Any:
+def read_content(path: Path) -> Any:
+    """The parsed YAML of a content file; a :class:`ContentError` naming it if unreadable."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+        return read_yaml(path)
     except (OSError, yaml.YAMLError) as exc:
         raise ContentError(f"{path.name}: cannot read ({exc})") from exc
 
@@ -408,7 +446,7 @@ def load_library(folder: Path = CONTENT_DIR) -> Library:
     """Load and check every topic, answer unit and fixed message under ``folder``."""
     topics: dict[str, Topic] = {}
     for path in sorted((folder / "topics").glob("*.yml")):
-        topic = _parse_topic(_read_yaml(path), path.name)
+        topic = _parse_topic(read_content(path), path.name)
         if topic.intent != path.stem:
             raise ContentError(f"{path.name}: intent '{topic.intent}' must match the file name")
         topics[topic.intent] = topic
@@ -422,10 +460,11 @@ def load_library(folder: Path = CONTENT_DIR) -> Library:
                     f"{topic.intent}.yml: follow-up '{follow_up.title}' points to "
                     f"unknown topic '{follow_up.intent}'"
                 )
-    messages = _read_yaml(folder / "messages.yml")
+    messages = read_content(folder / "messages.yml")
     if not isinstance(messages, Mapping):
         raise ContentError("messages.yml: expected a mapping")
-    return Library(topics=topics, messages=messages, units=_load_units(folder / "answers"))
+    units = _load_units(folder / "answers")
+    return Library(topics=topics, messages=_fill_messages(messages), units=units)
 
 
 @lru_cache(maxsize=len(OTHER_REGIONS) + 1)

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from bot.core.content import CONTENT_DIR, AnswerUnit, Library, Source, Topic
+from bot.core.yaml_files import read_yaml
 
 SIGNOFF_FILE = CONTENT_DIR / "signoffs.yml"
 HEADER = """\
@@ -90,7 +91,7 @@ def read_records(path: Path = SIGNOFF_FILE) -> dict[str, Record]:
     """The records in ``path`` (none if it does not exist)."""
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     records = {}
     for key, raw in (data.get("answers") or {}).items():
         if raw == "pending":

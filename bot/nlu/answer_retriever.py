@@ -11,31 +11,31 @@ classifier that already embeds the message, so the embedding is computed once.
 from __future__ import annotations
 
 import hashlib
-import logging
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.content import CONTENT_DIR, default_library
+from bot.core.crisis_lines import LINES_FILE
 from bot.core.questions import split_questions
-from bot.nlu import persisted
+from bot.nlu.persisted import PersistedComponent
 from bot.nlu.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
 from bot.nlu.sentence_encoder import default_encoder
 
-_FILE = "unit_index.joblib"
 MAX_PARTS = 3
-logger = logging.getLogger(__name__)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class AnswerRetriever(GraphComponent):
+class AnswerRetriever(PersistedComponent):
     """Adds the closest answer units to the parse data."""
+
+    saved_as = "unit_index.joblib"
+    untrained_warning = "AnswerRetriever has no index; messages get no answer units"
+    _index: UnitIndex | None = None
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -46,59 +46,23 @@ class AnswerRetriever(GraphComponent):
         """
         return {"similarity_weight": DEFAULT_SIMILARITY_WEIGHT, "limit": 10}
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        index: UnitIndex | None = None,
-    ) -> None:
-        """Hold the config, where to persist, and the index if trained."""
-        self._config = config
-        self._storage = model_storage
-        self._resource = resource
-        self._index = index
-
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The answer files' contents: an edited unit retrains the index, not the cached one."""
-        digest = hashlib.sha256()
+        """The answer files' contents and the crisis lines they name: an edit retrains the index."""
+        digest = hashlib.sha256(LINES_FILE.read_bytes())
         for path in sorted((CONTENT_DIR / "answers").glob("*.yml")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> AnswerRetriever:
-        """An untrained component."""
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> AnswerRetriever:
-        """The component with the index built when the model was trained."""
-        index = persisted.load(model_storage, resource, _FILE)
-        if index is None:
-            logger.warning("AnswerRetriever has no index; messages get no answer units")
-        return cls(config, model_storage, resource, index)
-
     def train(self, training_data: TrainingData) -> Resource:
         """Index the answer units of the project's content and persist the index."""
         self._index = UnitIndex.build(default_library().units.values(), default_encoder())
-        persisted.save(self._storage, self._resource, _FILE, self._index)
-        return self._resource
+        return self.persist(self._index)
+
+    def restore(self, saved: UnitIndex) -> None:
+        """Take back the index built at training."""
+        self._index = saved
 
     def _rank(self, text: str) -> list[dict[str, Any]]:
         assert self._index is not None

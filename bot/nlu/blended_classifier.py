@@ -13,11 +13,9 @@ MiniLM sentence embeddings (:mod:`bot.nlu.embedding_classifier`), then for each 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-import joblib
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -27,22 +25,28 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from typing_extensions import Self
 
 from bot.core.content import KNOWLEDGE_INTENTS
 from bot.core.questions import split_questions
+from bot.nlu import persisted
 from bot.nlu.embedding_classifier import embedding_ranking, train_embedding_classifier
+from bot.nlu.persisted import PersistedComponent
 from bot.nlu.sentence_encoder import default_encoder
 from bot.nlu.text_classifier import predict_ranking, ready_for_prediction, train_classifier
 
 QUESTIONS_KEY = "questions"
-_FILE = "tfidf.joblib"
 _EMBEDDING_FILE = "embedding.joblib"
-logger = logging.getLogger(__name__)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class BlendedIntentClassifier(GraphComponent, IntentClassifier):
+class BlendedIntentClassifier(PersistedComponent, IntentClassifier):
     """Second-opinion intent classifier and two-part question detector."""
+
+    saved_as = "tfidf.joblib"
+    untrained_warning = (
+        "BlendedIntentClassifier has no trained classifier; it will pass DIET through"
+    )
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -61,19 +65,12 @@ class BlendedIntentClassifier(GraphComponent, IntentClassifier):
         }
 
     def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        classifier: Pipeline | None = None,
-        embedding_classifier: LogisticRegression | None = None,
+        self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource
     ) -> None:
-        """Hold the config, where to persist, and the trained classifiers if any."""
-        self._config = config
-        self._storage = model_storage
-        self._resource = resource
-        self._classifier = classifier
-        self._embedding_classifier = embedding_classifier
+        """Hold the config and where to persist; untrained, it passes DIET through."""
+        super().__init__(config, model_storage, resource)
+        self._classifier: Pipeline | None = None
+        self._embedding_classifier: LogisticRegression | None = None
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -85,17 +82,6 @@ class BlendedIntentClassifier(GraphComponent, IntentClassifier):
         return []
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> BlendedIntentClassifier:
-        """An untrained component."""
-        return cls(config, model_storage, resource)
-
-    @classmethod
     def load(
         cls,
         config: dict[str, Any],
@@ -103,24 +89,17 @@ class BlendedIntentClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> BlendedIntentClassifier:
-        """The component with the classifier trained with the model."""
-        classifier = embedding = None
-        try:
-            with model_storage.read_from(resource) as folder:
-                classifier = ready_for_prediction(joblib.load(folder / _FILE))
-                if (folder / _EMBEDDING_FILE).exists():
-                    embedding = joblib.load(folder / _EMBEDDING_FILE)
-        except (ValueError, FileNotFoundError):
-            logger.warning(
-                "BlendedIntentClassifier has no trained classifier; it will pass DIET through"
-            )
+    ) -> Self:
+        """The component with the classifiers trained with the model."""
+        component = super().load(config, model_storage, resource, execution_context)
+        embedding = persisted.load(model_storage, resource, _EMBEDDING_FILE)
         if config["embedding_weight"] > 0 and embedding is None:
             raise ValueError(
                 "BlendedIntentClassifier: embedding_weight is set but the model has no embedding "
                 "classifier; retrain"
             )
-        return cls(config, model_storage, resource, classifier, embedding)
+        component._embedding_classifier = embedding
+        return component
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the classifiers on the intent examples and persist them."""
@@ -132,11 +111,13 @@ class BlendedIntentClassifier(GraphComponent, IntentClassifier):
             self._embedding_classifier = train_embedding_classifier(
                 default_encoder(), texts, intents, self._config["c"]
             )
-        with self._storage.write_to(self._resource) as folder:
-            joblib.dump(self._classifier, folder / _FILE)
-            if self._embedding_classifier is not None:
-                joblib.dump(self._embedding_classifier, folder / _EMBEDDING_FILE)
-        return self._resource
+        if self._embedding_classifier is not None:
+            self.persist(self._embedding_classifier, _EMBEDDING_FILE)
+        return self.persist(self._classifier)
+
+    def restore(self, saved: Pipeline) -> None:
+        """Take back the TF-IDF classifier trained with the model."""
+        self._classifier = ready_for_prediction(saved)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Blend the intent ranking and mark two-part questions."""

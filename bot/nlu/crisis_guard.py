@@ -16,10 +16,8 @@ was confident, to the check-in).
 from __future__ import annotations
 
 import hashlib
-import logging
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -31,7 +29,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.core.content import default_library
+from bot.core.content import CRISIS_INTENT, default_library
 from bot.core.crisis.assessment import (
     ASSESSMENT_KEY,
     CARD_RESPONSE,
@@ -44,16 +42,13 @@ from bot.core.crisis.assessment import (
 )
 from bot.core.crisis.lexicon import LEXICON_FILE, CrisisDetector, default_detector
 from bot.core.crisis.model import NO_DANGER, TRAINING_DIR, CrisisModel, read_examples
-from bot.nlu import persisted
 from bot.nlu.override import override_intent
+from bot.nlu.persisted import PersistedComponent
 from bot.nlu.sentence_encoder import default_encoder
 
-CRISIS_INTENT = "crisis"
 GUARD_KEY = "crisis_guard"
 # Suicidal thoughts get utter_crisis; these kinds get utter_crisis_<kind>.
 KINDS_WITH_OWN_CARD = ("means", "self_harm", "emergency", "other_at_risk")
-_FILE = "crisis_model.joblib"
-logger = logging.getLogger(__name__)
 
 
 def conversation_context(tracker: DialogueStateTracker | None, turns: int) -> Context:
@@ -103,8 +98,11 @@ def training_examples(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class CrisisGuard(GraphComponent, IntentClassifier):
+class CrisisGuard(PersistedComponent, IntentClassifier):
     """Assesses each message in its conversation; clear danger becomes intent ``crisis``."""
+
+    saved_as = "crisis_model.joblib"
+    untrained_warning = "CrisisGuard has no model; only the crisis lexicon is used"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -124,17 +122,15 @@ class CrisisGuard(GraphComponent, IntentClassifier):
         config: dict[str, Any] | None = None,
         model_storage: ModelStorage | None = None,
         resource: Resource | None = None,
-        model: CrisisModel | None = None,
     ) -> None:
-        """Hold the settings, where to persist, and the model if trained.
+        """Hold the settings and where to persist; untrained, the lexicon works already.
 
         Without arguments: the lexicon alone, with the default settings.
         """
         config = {**self.get_default_config(), **(config or {})}
+        super().__init__(config, model_storage, resource)
         self._settings = Settings(**{k: config[k] for k in self.get_default_config()})
-        self._storage = model_storage
-        self._resource = resource
-        self._model = model
+        self._model: CrisisModel | None = None
         self._detector = default_detector()
 
     @classmethod
@@ -145,39 +141,15 @@ class CrisisGuard(GraphComponent, IntentClassifier):
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CrisisGuard:
-        """An untrained component: the lexicon works already."""
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> CrisisGuard:
-        """The component with its trained model; without one, the lexicon alone."""
-        model = persisted.load(model_storage, resource, _FILE)
-        if model is None:
-            logger.warning("CrisisGuard has no model; only the crisis lexicon is used")
-        return cls(config, model_storage, resource, model)
-
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the assessor's model and persist it."""
         examples = training_examples(training_data, self._detector)
         self._model = CrisisModel.train(examples, default_encoder())
-        assert self._storage is not None and self._resource is not None
-        persisted.save(self._storage, self._resource, _FILE, self._model)
-        return self._resource
+        return self.persist(self._model)
+
+    def restore(self, saved: CrisisModel) -> None:
+        """Take back the model trained with the Rasa model."""
+        self._model = saved
 
     def assess(
         self, text: str, context: Context, classified: str | None, confidence: float = 0.0

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu.sentence_encoder import SentenceEncoder
+from bot.nlu.text_classifier import class_probabilities, logistic_regression
 
 
 def train_embedding_classifier(
     encoder: SentenceEncoder, texts: Sequence[str], intents: Sequence[str], c: float = 30.0
 ) -> LogisticRegression:
     """Logistic regression fitted on the embeddings of the examples."""
-    model = LogisticRegression(C=c, max_iter=5000, random_state=42)
+    model = logistic_regression(c)
     model.fit(encoder.encode(list(texts)), list(intents))
     return model
 
@@ -27,5 +28,4 @@ def embedding_ranking(
     model: LogisticRegression, encoder: SentenceEncoder, text: str
 ) -> dict[str, float]:
     """Probability of each intent for ``text``."""
-    probabilities = model.predict_proba(encoder.encode_one(text)[None, :])[0]
-    return {str(k): float(p) for k, p in zip(model.classes_, probabilities, strict=True)}
+    return class_probabilities(model, encoder.encode_one(text)[None, :])

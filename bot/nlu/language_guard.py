@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -23,23 +22,24 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.core.content import default_library
 from bot.core.language import english_vocabulary, other_language
 from bot.nlu.override import override_intent
+from bot.nlu.persisted import PersistedComponent
 
 OTHER_LANGUAGE_INTENT = "other_language"
 GUARD_KEY = "language_guard"
-_FILE = "english_words.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LanguageGuard(GraphComponent, IntentClassifier):
+class LanguageGuard(PersistedComponent, IntentClassifier):
     """Overrides the predicted intent with ``other_language`` for non-English messages."""
 
+    saved_as = "english_words.json"
+
     def __init__(
-        self, model_storage: ModelStorage, resource: Resource, english: frozenset[str]
+        self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource
     ) -> None:
-        """Hold where to persist and the English vocabulary."""
-        self._storage = model_storage
-        self._resource = resource
-        self._english = english
+        """Hold where to persist; untrained, it knows only the stop words."""
+        super().__init__(config, model_storage, resource)
+        self._english = english_vocabulary([])
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -50,29 +50,15 @@ class LanguageGuard(GraphComponent, IntentClassifier):
         return []
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageGuard:
-        """An untrained component: it knows only the stop words."""
-        return cls(model_storage, resource, english_vocabulary([]))
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> LanguageGuard:
-        """The component with the vocabulary saved at training."""
+    def read_saved(cls, model_storage: ModelStorage, resource: Resource) -> list[str]:
+        """The vocabulary saved at training, as JSON so that it can be read; a model has it."""
         with model_storage.read_from(resource) as folder:
-            english = frozenset(json.loads((folder / _FILE).read_text(encoding="utf-8")))
-        return cls(model_storage, resource, english)
+            words: list[str] = json.loads((folder / cls.saved_as).read_text(encoding="utf-8"))
+        return words
+
+    def restore(self, saved: list[str]) -> None:
+        """Take back the vocabulary learnt at training."""
+        self._english = frozenset(saved)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Learn the English vocabulary from the examples and the curated content."""
@@ -85,8 +71,10 @@ class LanguageGuard(GraphComponent, IntentClassifier):
         texts += [t.summary for t in library.topics.values()]
         texts += [s.text for t in library.topics.values() for s in t.sections]
         self._english = english_vocabulary(texts)
+        assert self._storage is not None and self._resource is not None
         with self._storage.write_to(self._resource) as folder:
-            (folder / _FILE).write_text(json.dumps(sorted(self._english)), encoding="utf-8")
+            words = json.dumps(sorted(self._english))
+            (folder / self.saved_as).write_text(words, encoding="utf-8")
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, make_union
+from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 
 from bot.core.content import AnswerUnit
 from bot.nlu.sentence_encoder import SentenceEncoder
+from bot.nlu.text_classifier import logistic_regression, ngram_features
 
 ANSWERS_KEY = "answers"
 """Parse data key: the closest units to the whole message."""
@@ -55,13 +55,6 @@ class Candidate:
             "probability": round(self.probability, 4),
             "similarity": round(self.similarity, 4),
         }
-
-
-def _features() -> FeatureUnion:
-    return make_union(
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
-    )
 
 
 @dataclass
@@ -95,10 +88,10 @@ class UnitIndex:
             labels.extend([unit.id] * len(texts))
         if len(unit_ids) < 2:
             raise ValueError("retrieval needs at least two answer units")
-        features = _features()
+        features = ngram_features(chars=(3, 5))
         rows = normalize(features.fit_transform(wordings)).tocsr()
         dense = encoder.encode(wordings)
-        classifier = LogisticRegression(C=c, max_iter=5000, random_state=42).fit(dense, labels)
+        classifier = logistic_regression(c).fit(dense, labels)
         classes = [str(label) for label in classifier.classes_]
         columns = np.array([classes.index(u) for u in unit_ids])
         return cls(tuple(unit_ids), np.asarray(starts), dense, features, rows, classifier, columns)

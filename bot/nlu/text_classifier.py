@@ -8,6 +8,7 @@ classifier of each part of a two-part question.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -15,19 +16,28 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline, make_union
 
 
-def ngram_features() -> FeatureUnion:
-    """Untrained TF-IDF features: word 1-2-grams and character 2-5-grams."""
+def ngram_features(chars: tuple[int, int] = (2, 5)) -> FeatureUnion:
+    """Untrained TF-IDF features: word 1-2-grams and character n-grams (2-5 by default)."""
     return make_union(
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=chars, sublinear_tf=True),
     )
+
+
+def logistic_regression(c: float = 30.0, seed: int = 42) -> LogisticRegression:
+    """The untrained logistic regression that every classifier of the project ends with."""
+    return LogisticRegression(C=c, max_iter=5000, random_state=seed)
+
+
+def class_probabilities(model: Any, features: Any) -> dict[str, float]:
+    """Probability of each class for the one row of ``features`` (a fitted scikit-learn model)."""
+    probabilities = model.predict_proba(features)[0]
+    return {str(k): float(p) for k, p in zip(model.classes_, probabilities, strict=True)}
 
 
 def build_classifier(c: float = 30.0, seed: int = 42) -> Pipeline:
     """An untrained pipeline: :func:`ngram_features`, then logistic regression."""
-    return make_pipeline(
-        ngram_features(), LogisticRegression(C=c, max_iter=5000, random_state=seed)
-    )
+    return make_pipeline(ngram_features(), logistic_regression(c, seed))
 
 
 def train_classifier(texts: Sequence[str], intents: Sequence[str], c: float = 30.0) -> Pipeline:
@@ -54,5 +64,4 @@ def ready_for_prediction(classifier: Pipeline) -> Pipeline:
 
 def predict_ranking(classifier: Pipeline, text: str) -> dict[str, float]:
     """Probability of each intent for ``text``."""
-    probabilities = classifier.predict_proba([text])[0]
-    return {str(k): float(p) for k, p in zip(classifier.classes_, probabilities, strict=True)}
+    return class_probabilities(classifier, [text])

@@ -19,10 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import textstat
-import yaml
 
 from bot.core.answers import answer_more, answer_topic, answer_unit
-from bot.core.content import CONTENT_DIR, KNOWLEDGE_INTENTS, ContentError, Library, Source, Topic
+from bot.core.content import (
+    CONTENT_DIR,
+    KNOWLEDGE_INTENTS,
+    ContentError,
+    Library,
+    Source,
+    Topic,
+    read_content,
+)
 from bot.quality.nlu_annotations import Mention
 from bot.quality.patient_texts import PROSE, PatientText
 
@@ -73,13 +80,6 @@ class Readability:
         return self.grade <= policy.max_grade and self.ease >= policy.min_reading_ease
 
 
-def _read(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ContentError(f"{path.name}: cannot read ({exc})") from exc
-
-
 def _publishers(data: Any) -> dict[str, str]:
     publishers = {}
     for entry in data["publishers"]:
@@ -106,16 +106,16 @@ def _forbidden(data: Any) -> tuple[ForbiddenPattern, ...]:
 
 def load_policy(folder: Path = CONTENT_DIR) -> Policy:
     """The gate thresholds and allow-lists kept as YAML under ``folder``."""
-    gates = _read(folder / "gates.yml")
+    gates = read_content(folder / "gates.yml")
     return Policy(
         max_grade=float(gates["readability"]["max_grade"]),
         min_reading_ease=float(gates["readability"]["min_reading_ease"]),
         max_review_age_months=int(gates["review"]["max_age_months"]),
         personal_decision_required=tuple(gates["personal_decision_required"]),
         max_answer_words=int(gates["units"]["max_answer_words"]),
-        publishers=_publishers(_read(folder / "publishers.yml")),
-        reviewer_roles=frozenset(_read(folder / "reviewer_roles.yml")["roles"]),
-        forbidden=_forbidden(_read(folder / "forbidden_patterns.yml")),
+        publishers=_publishers(read_content(folder / "publishers.yml")),
+        reviewer_roles=frozenset(read_content(folder / "reviewer_roles.yml")["roles"]),
+        forbidden=_forbidden(read_content(folder / "forbidden_patterns.yml")),
     )
 
 

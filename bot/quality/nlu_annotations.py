@@ -8,16 +8,11 @@ gates can check that every value a question can carry has a section to answer it
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-# [text](entity) or [text]{"entity": ..., "value": ...}
-_ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]*)\)|(?P<json>\{[^}]*\}))")
+from bot.quality.nlu_data import ANNOTATION, example_lines, read_blocks
 
 
 @dataclass(frozen=True)
@@ -30,34 +25,20 @@ class Mention:
     file: str
 
 
-def _blocks(paths: Iterable[Path]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    for path in paths:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            yield path.name, block
-
-
-def _example_lines(block: Mapping[str, Any]) -> Iterator[str]:
-    for line in str(block.get("examples", "")).splitlines():
-        line = line.strip()
-        if line.startswith("- "):
-            yield line[2:]
-
-
 def read_synonyms(paths: Iterable[Path]) -> dict[str, str]:
     """Surface form (lower case, as Rasa looks it up) to canonical value."""
     return {
         form.lower(): str(block["synonym"])
-        for _, block in _blocks(paths)
+        for _, block in read_blocks(paths)
         if "synonym" in block
-        for form in _example_lines(block)
+        for form in example_lines(block)
     }
 
 
 def annotated_values(example: str, synonyms: Mapping[str, str]) -> list[tuple[str, str]]:
     """The (entity, value) pairs annotated in one raw example line."""
     pairs = []
-    for match in _ANNOTATION.finditer(example):
+    for match in ANNOTATION.finditer(example):
         text = match["text"]
         if match["json"]:
             spec = json.loads(match["json"])
@@ -75,9 +56,9 @@ def read_mentions(paths: Iterable[Path], synonyms: Mapping[str, str]) -> list[Me
     """Every entity annotation in the intent examples of the given NLU files."""
     return [
         Mention(str(block["intent"]), entity, value, file)
-        for file, block in _blocks(paths)
+        for file, block in read_blocks(paths)
         if "intent" in block
-        for line in _example_lines(block)
+        for line in example_lines(block)
         for entity, value in annotated_values(line, synonyms)
     ]
 

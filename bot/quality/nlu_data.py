@@ -1,21 +1,26 @@
-"""Read Rasa NLU YAML files as plain (text, intent) pairs, annotations removed."""
+"""Read Rasa NLU YAML files: their blocks, example lines and entity annotations.
+
+:mod:`bot.quality.nlu_annotations` resolves the annotations to entity values; the
+rest of the project reads the examples as plain (text, intent) pairs.
+"""
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
-import yaml
+from bot.core.yaml_files import read_yaml
 
-# [text](entity) or [text]{"entity": ...}: keep only the text.
-_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+# [text](entity) or [text]{"entity": ..., "value": ...}
+ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]*)\)|(?P<json>\{[^}]*\}))")
 
 
 def plain_text(example: str) -> str:
     """The example as a user would type it, without entity annotations."""
-    return _ANNOTATION.sub(r"\1", example).strip()
+    return ANNOTATION.sub(r"\g<text>", example).strip()
 
 
 def normalise(text: str) -> str:
@@ -23,19 +28,30 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def read_blocks(paths: Iterable[Path]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each block of the ``nlu:`` lists (intent, synonym, ...) with its file's name."""
+    for path in paths:
+        data = read_yaml(path) or {}
+        for block in data.get("nlu") or []:
+            yield path.name, block
+
+
+def example_lines(block: Mapping[str, Any]) -> Iterator[str]:
+    """The raw example lines of one block, annotations kept, without the leading ``- ``."""
+    for line in str(block.get("examples", "")).splitlines():
+        line = line.strip()
+        if line.startswith("- "):
+            yield line[2:]
+
+
 def read_examples(paths: Iterable[Path]) -> list[tuple[str, str]]:
     """Every (text, intent) pair in the given NLU files, in file order."""
-    pairs = []
-    for path in paths:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            if "intent" not in block:
-                continue
-            for line in str(block.get("examples", "")).splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    pairs.append((plain_text(line[2:]), str(block["intent"])))
-    return pairs
+    return [
+        (plain_text(line), str(block["intent"]))
+        for _, block in read_blocks(paths)
+        if "intent" in block
+        for line in example_lines(block)
+    ]
 
 
 def training_examples(root: Path = Path(".")) -> list[tuple[str, str]]:

@@ -6,11 +6,12 @@ cannot be checked in one place and forgotten in the other.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.answers import more_exhausted
+from bot.core.clinic import HOME_REGION, REGIONS
 from bot.core.content import AnswerUnit, Library, Topic
 
 PROSE = "prose"
@@ -83,18 +84,69 @@ def _condition_label(variation: Mapping[str, Any]) -> str:
     return f" ({', '.join(slots)})" if slots else ""
 
 
+def _variation_texts(name: str, i: int, variation: Mapping[str, Any]) -> list[PatientText]:
+    """The text and button titles of one variation of a response."""
+    where = f"domain.yml {name}[{i}]{_condition_label(variation)}"
+    texts = [PatientText(where, str(variation["text"]).strip())] if variation.get("text") else []
+    texts += [
+        PatientText(f"{where} buttons[{j}]", str(button["title"]), LABEL)
+        for j, button in enumerate(variation.get("buttons") or [])
+    ]
+    return texts
+
+
 def domain_texts(domain: Mapping[str, Any]) -> list[PatientText]:
     """Every text variation and button title of every response in ``domain.yml``."""
-    texts = []
+    return [
+        text
+        for name, variations in (domain.get("responses") or {}).items()
+        for i, variation in enumerate(variations)
+        for text in _variation_texts(name, i, variation)
+    ]
+
+
+def choose_variation(
+    variations: Sequence[Mapping[str, Any]], slots: Mapping[str, Any]
+) -> Mapping[str, Any] | None:
+    """The variation Rasa's NLG sends for ``slots``.
+
+    The first whose slot conditions all hold, else the first unconditional one.
+    """
+    default = None
+    for variation in variations:
+        conditions = variation.get("condition") or []
+        if not conditions:
+            default = default or variation
+        elif all(
+            c.get("type") == "slot" and slots.get(c.get("name")) == c.get("value")
+            for c in conditions
+        ):
+            return variation
+    return default
+
+
+def _message_in(value: Any, region: str) -> Any:
+    """A per-region message cut down to the text sent in ``region`` (as regional_message)."""
+    if not (isinstance(value, Mapping) and set(value) <= set(REGIONS)):
+        return value
+    sent = region if region in value else HOME_REGION
+    return {sent: value[sent]} if sent in value else {}
+
+
+def texts_read_in(region: str, library: Library, domain: Mapping[str, Any]) -> list[PatientText]:
+    """Every text a reader in ``region`` can get.
+
+    The content as told there, the messages for there, and the variation of each
+    response that Rasa sends there.
+    """
+    regional = library.for_region(region)
+    texts = [t for topic in regional.topics.values() for t in topic_texts(topic, regional)]
+    texts += [t for unit in regional.units.values() for t in unit_texts(unit)]
+    texts += message_texts({k: _message_in(v, region) for k, v in regional.messages.items()})
     for name, variations in (domain.get("responses") or {}).items():
-        for i, variation in enumerate(variations):
-            where = f"domain.yml {name}[{i}]{_condition_label(variation)}"
-            if variation.get("text"):
-                texts.append(PatientText(where, str(variation["text"]).strip()))
-            texts += [
-                PatientText(f"{where} buttons[{j}]", str(button["title"]), LABEL)
-                for j, button in enumerate(variation.get("buttons") or [])
-            ]
+        chosen = choose_variation(variations, {"region": region})
+        if chosen is not None:
+            texts += _variation_texts(name, list(variations).index(chosen), chosen)
     return texts
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from rasa.core.actions.action import ActionExecutionRejection, ActionSessionStart, RemoteAction
 from rasa.shared.core.events import BotUttered, Event, SlotSet
 
-from bot.core.content import default_library, requested_region
+from bot.core.content import default_library
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -61,9 +61,8 @@ async def fallback_events(
     """The events that stand in for a custom action that could not run."""
     library = default_library()
     if action_name == ActionSessionStart().name():
-        region, text = library.regional_message(
-            "disclaimer", requested_region(tracker.get_slot("session_started_metadata"))
-        )
+        metadata = tracker.get_slot("session_started_metadata")
+        region, text = library.session_disclaimer(metadata)
         started = await ActionSessionStart().run(output_channel, nlg, tracker, domain)
         # Rasa's session start ends with action_listen; the disclaimer and region go before it.
         return [*started[:-1], SlotSet("region", region), BotUttered(text), started[-1]]

@@ -78,17 +78,18 @@ def render_page(template: str, values: Mapping[str, str]) -> str:
     return template
 
 
-def build_site(rasa_url: str, region: str) -> Site:
-    """Render the page for a Rasa server URL and a region (``us``, ``uk`` or ``ca``)."""
+def build_site(rasa_url: str, region: str | None) -> Site:
+    """Render the page for a Rasa server URL and a region (``us``, ``uk`` or ``ca``).
+
+    An unknown or missing region is the home region, as in the conversation.
+    """
     library = default_library()
-    disclaimers: Mapping[str, str] = library.messages["disclaimer"]
-    if region not in disclaimers:
-        region = "us"
+    region, disclaimer = library.regional_message("disclaimer", region)
     template = (WEB_DIR / "static" / "index.html").read_text(encoding="utf-8")
     values = {
         "RASA_URL": rasa_url,
         "REGION": region,
-        "DISCLAIMER": " ".join(disclaimers[region].split()),
+        "DISCLAIMER": " ".join(disclaimer.split()),
         "SOURCES_HEADING": library.message("sources_heading"),
         "SUMMARY_HEADING": library.message("summary_heading"),
         "SUMMARY_PRINT": library.message("summary_print"),
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
-    parser.add_argument("--region", default=(default_region() or "us").lower())
+    parser.add_argument("--region", default=default_region())
     args = parser.parse_args(argv)
     if not WIDGET.is_file():
         raise SystemExit(f"error: {WIDGET} is missing; run `make web-install` first")

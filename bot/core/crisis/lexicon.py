@@ -15,11 +15,11 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.core.content import CONTENT_DIR
+from bot.core.yaml_files import read_yaml
 
 DEFAULT_KIND = "suicide"
 LEXICON_FILE = CONTENT_DIR / "crisis_lexicon.yml"
@@ -94,8 +94,7 @@ class CrisisDetector:
 
 def load_detector(path: Path = LEXICON_FILE) -> CrisisDetector:
     """A detector built from the lexicon file at ``path``."""
-    with path.open(encoding="utf-8") as handle:
-        kinds: dict[str, list[str]] = yaml.safe_load(handle)["kinds"]
+    kinds: dict[str, list[str]] = read_yaml(path)["kinds"]
     return CrisisDetector({phrase: kind for kind, phrases in kinds.items() for phrase in phrases})
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
+from bot.core.yaml_files import read_yaml
 from bot.nlu.sentence_encoder import SentenceEncoder
-from bot.nlu.text_classifier import ngram_features
+from bot.nlu.text_classifier import class_probabilities, logistic_regression, ngram_features
 
 DANGER_KINDS = ("suicide", "means", "self_harm", "emergency", "other_at_risk")
 DISTRESS = "distress"
@@ -34,8 +34,7 @@ def read_examples(folder: Path = TRAINING_DIR) -> list[tuple[str, str]]:
     """(text, label) pairs from every ``label: [examples]`` file in ``data/crisis/``."""
     examples: list[tuple[str, str]] = []
     for path in sorted(folder.glob("*.yml")):
-        with path.open(encoding="utf-8") as handle:
-            data: dict[str, list[str]] = yaml.safe_load(handle) or {}
+        data: dict[str, list[str]] = read_yaml(path) or {}
         unknown = set(data) - set(LABELS)
         if unknown:
             raise ValueError(f"{path}: unknown labels {sorted(unknown)}; use {list(LABELS)}")
@@ -61,10 +60,8 @@ class CrisisModel:
         ngrams = ngram_features().fit(texts)
         features = sparse.hstack([ngrams.transform(texts), encoder.encode(texts)]).tocsr()
         is_danger = np.isin(labels, DANGER_KINDS)
-        tier = LogisticRegression(C=c, max_iter=5000, random_state=42)
-        tier.fit(features, np.where(is_danger, DANGER, labels))
-        kind = LogisticRegression(C=c, max_iter=5000, random_state=42)
-        kind.fit(features[is_danger], labels[is_danger])
+        tier = logistic_regression(c).fit(features, np.where(is_danger, DANGER, labels))
+        kind = logistic_regression(c).fit(features[is_danger], labels[is_danger])
         return cls(ngrams, tier, kind)
 
     def probabilities(self, text: str, vector: np.ndarray) -> dict[str, float]:
@@ -73,10 +70,10 @@ class CrisisModel:
         A kind's probability is the danger probability shared out by the kind model.
         """
         features = sparse.hstack([self.ngrams.transform([text]), vector[None, :]]).tocsr()
-        tiers = dict(zip(self.tier.classes_, self.tier.predict_proba(features)[0], strict=True))
-        kinds = dict(zip(self.kind.classes_, self.kind.predict_proba(features)[0], strict=True))
-        danger = float(tiers.get(DANGER, 0.0))
-        result = {str(k): danger * float(p) for k, p in kinds.items()}
-        result[DISTRESS] = float(tiers.get(DISTRESS, 0.0))
-        result[NO_DANGER] = float(tiers.get(NO_DANGER, 0.0))
+        tiers = class_probabilities(self.tier, features)
+        kinds = class_probabilities(self.kind, features)
+        danger = tiers.get(DANGER, 0.0)
+        result = {k: danger * p for k, p in kinds.items()}
+        result[DISTRESS] = tiers.get(DISTRESS, 0.0)
+        result[NO_DANGER] = tiers.get(NO_DANGER, 0.0)
         return result
