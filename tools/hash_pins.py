@@ -51,10 +51,9 @@ def sha256(path: Path) -> str:
 def hashes(requirement: str) -> list[str]:
     """The SHA-256 of every file pip downloads for one pin, without its dependencies."""
     with tempfile.TemporaryDirectory() as folder:
+        pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
-            + ["--ignore-requires-python", "--dest", folder, requirement],
-            check=True,
+            [*pip, "--ignore-requires-python", "--dest", folder, requirement], check=True
         )
         return sorted(sha256(path) for path in Path(folder).iterdir())
 
