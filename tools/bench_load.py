@@ -471,7 +471,7 @@ def profile(
     """Profile the servers under load; the hot spots, or why there is no profile."""
     spy = py_spy()
     if spy is None:
-        return {"skipped": "py-spy is not installed (pip install -r requirements.lock)"}
+        return {"skipped": "py-spy is not installed (make install, requirements/dev.txt)"}
     print(f"profiling {args.profile_seconds:.0f} s at {args.profile_users} users ...", flush=True)
     files = asyncio.run(drive_profiled(servers, args, phrasings, out, spy))
     result: dict[str, Any] = {"users": args.profile_users, "seconds": args.profile_seconds}
