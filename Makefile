@@ -149,11 +149,12 @@ test-web: web-install train ## Only the browser test of the web chat and the Sla
 # needs packaging<21.
 LOCK_VENV := build/lock-venv
 
-$(LOCK_VENV)/.installed: $(REQ)/pip.txt $(REQ)/lock.txt tools/find_python310.sh
-	@if [ ! -x $(LOCK_VENV)/bin/python ]; then python=$$(bash tools/find_python310.sh) || exit 1; \
-		$$python -m venv $(LOCK_VENV); fi
-	$(LOCK_VENV)/bin/python -m pip install --quiet --require-hashes -r $(REQ)/pip.txt
-	$(LOCK_VENV)/bin/python -m pip install --quiet --require-hashes -r $(REQ)/lock.txt
+# A tool's own venv, build/<name>-venv, from requirements/<name>.txt (lock, audit).
+build/%-venv/.installed: $(REQ)/pip.txt $(REQ)/%.txt tools/find_python310.sh
+	@if [ ! -x $(@D)/bin/python ]; then python=$$(bash tools/find_python310.sh) || exit 1; \
+		$$python -m venv $(@D); fi
+	$(@D)/bin/python -m pip install --quiet --require-hashes -r $(REQ)/pip.txt
+	$(@D)/bin/python -m pip install --quiet --require-hashes -r $(REQ)/$*.txt
 	touch $@
 
 # pip-compile keeps the pins already in each .txt: LOCK_ARGS="--upgrade-package NAME" moves one.
@@ -225,13 +226,6 @@ purge: $(BIN)/.installed ## Delete conversations whose latest event is older tha
 AUDIT_VENV := build/audit-venv
 # The files are complete and hashed, so pip-audit reads them as they are, without pip.
 AUDIT_PIP = $(AUDIT_VENV)/bin/pip-audit --strict --require-hashes --disable-pip --progress-spinner off
-
-$(AUDIT_VENV)/.installed: $(REQ)/pip.txt $(REQ)/audit.txt tools/find_python310.sh
-	@if [ ! -x $(AUDIT_VENV)/bin/python ]; then python=$$(bash tools/find_python310.sh) || exit 1; \
-		$$python -m venv $(AUDIT_VENV); fi
-	$(AUDIT_VENV)/bin/python -m pip install --quiet --require-hashes -r $(REQ)/pip.txt
-	$(AUDIT_VENV)/bin/python -m pip install --quiet --require-hashes -r $(REQ)/audit.txt
-	touch $@
 
 audit: $(AUDIT_VENV)/.installed ## Check the locked dependencies against known vulnerabilities (pip-audit, needs network)
 	# --strict: a package that could not be looked up fails the audit instead of passing silently.
