@@ -33,8 +33,7 @@ WIDGET := bot/web/node_modules/rasa-webchat/lib/index.js
 # What the model is built from: its data, the code of its components, and the content it
 # learns from (the answer units, and the vocabulary LanguageGuard takes from every text).
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-	$(wildcard bot/nlu/*.py bot/policies/*.py bot/core/crisis/*.py) \
-	$(addprefix bot/core/,content.py clinic.py questions.py language.py) \
+	$(wildcard bot/core/*.py bot/core/crisis/*.py bot/nlu/*.py bot/policies/*.py) \
 	$(addprefix content/,crisis_lexicon.yml crisis_lines.yml messages.yml) $(wildcard content/answers/*.yml content/topics/*.yml)
 
 .PHONY: help install train chat run api-check shell actions check test lint validate bench-nlu content-report crisis-lines \

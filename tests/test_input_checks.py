@@ -102,6 +102,17 @@ def test_the_refusal_is_in_the_words_of_the_region(
     assert requested_region("not a mapping") == requested_region({}) == "ca"
 
 
+def test_a_region_the_assistant_does_not_know_gets_the_deployments_lines(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_REGION", "uk")
+    assert requested_region({"region": "GB"}) == "uk"
+    assert requested_region({"region": "UK"}) == "uk"
+    assert "116 123" in refusal(
+        BadInput("x", 413, TOO_LONG), requested_region({"region": "GB"}), library
+    )
+
+
 def test_the_rest_channel_keeps_rasas_url_and_is_the_one_registered() -> None:
     assert CheckedRestInput.name() == "rest"
     channels = read_config_file(ROOT / "credentials.yml")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.core.yaml_files import read_yaml
 
 SETS_DIR = Path("tests") / "answers"
 DEV_SET = "dev"
@@ -45,7 +45,7 @@ class Outcome:
 
 def read_questions(path: Path) -> list[Question]:
     """The questions of one set file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     return [
         Question(
             str(q["text"]), tuple(str(u) for u in q.get("units") or []), str(q.get("kind", ""))

@@ -33,8 +33,6 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.core.content import CRISIS_INTENT
 from bot.core.crisis.assessment import (
     ASSESSMENT_KEY,
@@ -47,6 +45,7 @@ from bot.core.crisis.assessment import (
 )
 from bot.core.crisis.lexicon import CrisisDetector, default_detector
 from bot.core.crisis.model import DANGER_KINDS, DISTRESS
+from bot.core.yaml_files import read_yaml
 
 MODEL = Path("models") / "current.tar.gz"
 CRISIS_DIR = Path("tests") / "crisis"
@@ -78,7 +77,7 @@ Conversation = list[Turn]
 
 def read_set(path: Path) -> list[Conversation]:
     """A set's messages (each a conversation of one turn) and conversations."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     single = [[Turn(m["text"], m["kind"], bool(m.get("hard")))] for m in data.get("messages", [])]
     turns = [
         [Turn(t["text"], t["kind"], bool(t.get("hard"))) for t in c["turns"]]
@@ -396,7 +395,7 @@ def main() -> None:
 
 def _shipped_settings() -> Settings:
     """The thresholds in ``config.yml``."""
-    config = yaml.safe_load(Path("config.yml").read_text(encoding="utf-8"))
+    config = read_yaml(Path("config.yml"))
     guard = next(c for c in config["pipeline"] if c["name"].endswith("CrisisGuard"))
     return Settings(
         **{

@@ -30,6 +30,7 @@ import joblib
 import yaml
 
 from bot.core.content import CONTRACT_INTENTS
+from bot.core.yaml_files import read_yaml
 from bot.nlu.text_classifier import predict_ranking, train_classifier
 from bot.quality.nlu_data import held_out_paths, read_examples, training_examples
 from bot.quality.nlu_metrics import intent_metrics
@@ -46,7 +47,7 @@ def rasa_stock_config() -> dict[str, Any]:
     import rasa.engine.recipes
 
     path = Path(rasa.engine.recipes.__file__).parent / "config_files" / "default_config.yml"
-    config = yaml.safe_load(path.read_text())
+    config = read_yaml(path)
     config.pop("policies", None)
     return dict(config)
 
@@ -249,8 +250,8 @@ def main() -> None:
     work.mkdir(exist_ok=True)
 
     sets = {p.name: read_examples([p]) for p in held_out_paths()}
-    two_part = yaml.safe_load(Path("tests/nlu/two_part.yml").read_text())["two_part"]
-    project = yaml.safe_load(Path("config.yml").read_text())
+    two_part = read_yaml(Path("tests/nlu/two_part.yml"))["two_part"]
+    project = read_yaml(Path("config.yml"))
     project.pop("policies", None)
     rasa_configs = {
         "project": project,

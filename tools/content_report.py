@@ -17,8 +17,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.core.content import AnswerUnit, Library, Source, Topic, load_library
 from bot.core.signoff import (
     SIGNOFF_FILE,
@@ -29,6 +27,7 @@ from bot.core.signoff import (
     topic_answer,
     unit_answer,
 )
+from bot.core.yaml_files import read_yaml
 from bot.quality.content_gates import (
     Policy,
     Readability,
@@ -107,7 +106,7 @@ def load_inputs(root: Path = ROOT, today: dt.date | None = None) -> ReportInputs
     """The project's content, domain, policy and training data."""
     return ReportInputs(
         library=load_library(root / "content"),
-        domain=yaml.safe_load((root / "domain.yml").read_text(encoding="utf-8")),
+        domain=read_yaml(root / "domain.yml"),
         policy=load_policy(root / "content"),
         mentions=training_mentions(root),
         examples=training_examples(root),

@@ -51,7 +51,10 @@ def sha256(path: Path) -> str:
 def hashes(requirement: str) -> list[str]:
     """The SHA-256 of every file pip downloads for one pin, without its dependencies."""
     with tempfile.TemporaryDirectory() as folder:
-        pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+        # --isolated and PyPI itself: a mirror or find-links in the machine's pip
+        # configuration must not decide which file's hash goes into the lock.
+        pip = [sys.executable, "-m", "pip", "--isolated", "download", "--quiet", "--no-deps"]
+        pip += ["--index-url", "https://pypi.org/simple"]
         subprocess.run(
             [*pip, "--ignore-requires-python", "--dest", folder, requirement], check=True
         )

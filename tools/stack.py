@@ -45,6 +45,8 @@ class Stack:
     web_port: int | None
     folder: Path
     process: subprocess.Popen[bytes]
+    rasa_log: Path
+    """Rasa's own log (the launcher's output when Rasa runs alone)."""
 
     @property
     def origin(self) -> str:
@@ -60,11 +62,6 @@ class Stack:
     def log(self) -> Path:
         """The launcher's output (or Rasa's, when it runs alone)."""
         return self.folder / LAUNCH_LOG
-
-    @property
-    def rasa_log(self) -> Path:
-        """Rasa's own log."""
-        return self.folder / "rasa.log"
 
 
 def free_port() -> int:
@@ -102,26 +99,32 @@ def started(
     tracker store (see :func:`write_endpoints`). Without ``actions`` nothing listens on
     the action port until a test puts it there.
     """
-    rasa_port, action_port = free_port(), free_port()
-    web_port = free_port() if page else None
+    assert actions or not page, "the launcher starts the page server with the action server"
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     endpoints = write_endpoints(folder, action_port, env)
     rasa = ["-m", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(credentials)]
-    settings = {**env, "ACTION_PORT": str(action_port)}
+    settings = {
+        # The page's origin is the one the socket.io channel lets in, as with `make web`.
+        **({"WEB_ORIGINS": f"http://127.0.0.1:{web_port}"} if page else {}),
+        **env,
+        "RASA_PORT": str(rasa_port),
+        "ACTION_PORT": str(action_port),
+        "WEB_PORT": str(web_port),
+        "LOG_DIR": str(folder),
+        "START_TIMEOUT": str(START_TIMEOUT),
+    }
     if actions:
-        settings |= {"RASA_PORT": str(rasa_port), "LOG_DIR": str(folder)}
-        settings |= {"START_TIMEOUT": str(START_TIMEOUT)}
-        if web_port is not None:
-            # The page's origin is the one the socket.io channel lets in, as with `make web`.
-            settings = {"WEB_ORIGINS": f"http://127.0.0.1:{web_port}", **settings}
-            settings["WEB_PORT"] = str(web_port)
         command = [*LAUNCH, *(["--page"] if page else []), "run", *rasa, *rasa_args]
     else:
         command = [*SERVE, "run", *rasa, "-i", "127.0.0.1", "-p", str(rasa_port), *rasa_args]
     url = f"http://127.0.0.1:{rasa_port}"
     log = folder / LAUNCH_LOG
+    rasa_log = folder / "rasa.log" if actions else log
     with running(command, settings, log) as process:
         wait_for_http(url + ready, process, log)
-        yield Stack(url, rasa_port, action_port, web_port, folder, process)
+        yield Stack(
+            url, rasa_port, action_port, web_port if page else None, folder, process, rasa_log
+        )
 
 
 @contextmanager

@@ -113,7 +113,7 @@ def no_good_answer(suggestions: Sequence[str], region: str | None, library: Libr
 
 
 def _follow_up_buttons(topic: Topic) -> tuple[Button, ...]:
-    return tuple(Button(f.title, f"/{f.intent}") for f in topic.follow_ups)
+    return tuple(_intent_button(f.title, f.intent) for f in topic.follow_ups)
 
 
 def _close(body: str, topic: Topic, library: Library) -> Reply:
@@ -160,7 +160,11 @@ def more_exhausted(topic: Topic, library: Library) -> Reply:
 
 def _starter_buttons(library: Library) -> tuple[Button, ...]:
     starters = (library.topics[i] for i in library.messages["starter_topics"])
-    return tuple(Button(t.title, f"/{t.intent}") for t in starters)
+    return tuple(_intent_button(t.title, t.intent) for t in starters)
+
+
+def _intent_button(title: str, intent: str) -> Button:
+    return Button(title, f"/{intent}")
 
 
 def no_topic(library: Library) -> Reply:

@@ -246,10 +246,13 @@ def default_region() -> str | None:
 def requested_region(metadata: Any) -> str | None:
     """The region a client asked for in its metadata (``{"region": "uk"}``), else the deployment's.
 
-    None when neither says; :func:`known_region` then gives the home region.
+    A region the assistant does not know ("GB") counts as none asked for, so a page on a
+    UK deployment never gets the US crisis lines by a typo. None when neither says;
+    :func:`known_region` then gives the home region.
     """
     region = metadata.get("region") if isinstance(metadata, Mapping) else None
-    return str(region) if region else default_region()
+    asked = str(region or "").lower()
+    return asked if asked in REGIONS else default_region()
 
 
 def known_region(region: str | None) -> str:

@@ -16,8 +16,6 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from typing_extensions import Self
 
-logger = logging.getLogger(__name__)
-
 
 def save(model_storage: ModelStorage, resource: Resource, name: str, trained: Any) -> None:
     """Write ``trained`` as ``name`` in the component's folder of the model."""
@@ -80,7 +78,7 @@ class PersistedComponent(GraphComponent):
         component = cls(config, model_storage, resource)
         saved = cls.read_saved(model_storage, resource)
         if saved is None:
-            logger.warning(cls.untrained_warning)
+            logging.getLogger(cls.__module__).warning(cls.untrained_warning)
         else:
             component.restore(saved)
         return component

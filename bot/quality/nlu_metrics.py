@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from sklearn.metrics import accuracy_score, f1_score
 
+from bot.core.content import CRISIS_INTENT
+
 FALLBACK = "nlu_fallback"
 
 
@@ -33,8 +35,8 @@ def intent_metrics(
         "macro_f1": float(
             f1_score(expected, predicted, labels=list(labels), average="macro", zero_division=0)
         ),
-        "crisis_recall": recall(expected, predicted, "crisis"),
-        "crisis_precision": precision(expected, predicted, "crisis"),
+        "crisis_recall": recall(expected, predicted, CRISIS_INTENT),
+        "crisis_precision": precision(expected, predicted, CRISIS_INTENT),
         "out_of_scope_recall": recall(expected, predicted, "out_of_scope"),
         "fallback_rate": sum(p == FALLBACK for p in predicted) / max(1, len(predicted)),
     }
