@@ -112,8 +112,8 @@ web: api-check train $(ENDPOINTS) $(WIDGET) ## Web chat demo: page on WEB_PORT (
 web-install: install $(WIDGET) ## Install the web chat widget from npm (bot/web) and Debian's chromium if missing
 	bash tools/apt_install.sh /usr/bin/chromium chromium
 
-actions: install ## Run only the action server on 127.0.0.1:ACTION_PORT
-	SANIC_HOST=127.0.0.1 exec $(RASA) run actions --port $(ACTION_PORT)
+actions: install ## Run only the action server on 127.0.0.1:ACTION_PORT (the clinic profile checked first)
+	exec $(LAUNCH) actions
 
 lint: install ## Lint, format check and type check
 	$(BIN)/ruff check .

@@ -118,10 +118,13 @@ def test_a_phone_number_written_without_quotes_stays_as_written(tmp_path: Path) 
     assert (clinic.phone, clinic.hours) == ("02071234567", "9:30 to 5")
 
 
-def test_the_launcher_refuses_a_wrong_profile_before_starting_anything(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["run", "actions"])
+def test_the_launcher_refuses_a_wrong_profile_before_starting_anything(
+    tmp_path: Path, mode: str
+) -> None:
     profile = write_profile(tmp_path, {**RIVERSIDE, "phone": "call us"})
     done = subprocess.run(
-        [*LAUNCH, "run"],
+        [*LAUNCH, mode],
         cwd=ROOT,
         env={"CLINIC_PROFILE": str(profile), "LOG_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from tests.processes import family, leftovers
-from tools.stack import ROOT, free_port
+from tools.stack import LAUNCH, ROOT, free_port, running, wait_for_http
 
 
 @dataclass
@@ -161,3 +161,18 @@ def test_a_busy_port_is_named_with_its_holder_and_setting_and_nothing_starts(
         assert f"held by pid {os.getpid()}" in text
         assert "SIDE2_PORT=<port>" in text
         assert "Starting" not in text
+
+
+@pytest.mark.server
+def test_the_action_server_alone_starts_checked_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"ACTION_PORT": str(port), "LOG_DIR": str(tmp_path)}
+    log = tmp_path / "launch.log"
+    with running([*LAUNCH, "actions"], env, log) as process:
+        wait_for_http(f"http://127.0.0.1:{port}/health", process, log)
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=60) == 128 + signal.SIGINT
+    said = log.read_text(encoding="utf-8")
+    assert "Clinic: none, answers stay general" in said
+    assert f"Action server on http://127.0.0.1:{port}." in said
+    assert (tmp_path / "actions.log").exists()

@@ -1,16 +1,17 @@
 """Start the assistant as one command: the action server, the web page, then Rasa.
 
-    python -m bot.server.launch [--page] {run,shell} [RASA ARGUMENTS...]
+    python -m bot.server.launch [--page] {run,shell,actions} [RASA ARGUMENTS...]
 
 ``make run``, ``make chat`` and ``make web`` start the stack this way, and so do the
-server tests. The action server listens on ``ACTION_PORT``, the page server (with
-``--page``) on ``WEB_PORT``, and Rasa (:mod:`bot.server.rasa_cli`, with the
-arguments given) on ``RASA_PORT``, all on 127.0.0.1. Each server's output goes to
-its log in ``LOG_DIR`` (``actions.log``, ``web.log``, ``rasa.log``), so the
-terminal shows one line per stage; ``rasa shell`` keeps the screen and keyboard.
-:class:`bot.server.supervisor.Supervisor` stops them all together, however the
-command ends. The clinic profile (:mod:`bot.core.clinic`) is checked first: a wrong
-field stops the command before anything starts.
+server tests; ``make actions`` starts the action server alone (mode ``actions``). The
+action server listens on ``ACTION_PORT``, the page server (with ``--page``) on
+``WEB_PORT``, and Rasa (:mod:`bot.server.rasa_cli`, with the arguments given) on
+``RASA_PORT``, all on 127.0.0.1. Each server's output goes to its log in ``LOG_DIR``
+(``actions.log``, ``web.log``, ``rasa.log``), so the terminal shows one line per stage;
+``rasa shell`` keeps the screen and keyboard. :class:`bot.server.supervisor.Supervisor`
+stops them all together, however the command ends. The clinic profile
+(:mod:`bot.core.clinic`) is checked first: a wrong field stops the command before
+anything starts.
 """
 
 from __future__ import annotations
@@ -44,22 +45,26 @@ def port(env: Mapping[str, str], setting: str) -> int:
 def services(
     mode: str, rasa_args: Sequence[str], page: bool, env: Mapping[str, str]
 ) -> tuple[list[Service], Service]:
-    """The side servers and the main Rasa server for ``mode`` (``run`` or ``shell``)."""
+    """The side servers and the main server for ``mode``.
+
+    Rasa is the main server for ``run`` and ``shell``; ``actions`` runs the action server alone.
+    """
     logs = Path(env.get("LOG_DIR") or ".rasa-data")
     python = sys.executable
     rasa_port, action_port = port(env, "RASA_PORT"), port(env, "ACTION_PORT")
-    sides = [
-        Service(
-            "action server",
-            [python, "-m", "rasa", "run", "actions", "--port", str(action_port)],
-            action_port,
-            "ACTION_PORT",
-            logs / "actions.log",
-            health=f"http://127.0.0.1:{action_port}/health",
-            # rasa-sdk 3.6 has no flag for the interface; it reads SANIC_HOST.
-            env={"SANIC_HOST": "127.0.0.1"},
-        )
-    ]
+    actions = Service(
+        "action server",
+        [python, "-m", "rasa", "run", "actions", "--port", str(action_port)],
+        action_port,
+        "ACTION_PORT",
+        logs / "actions.log",
+        health=f"http://127.0.0.1:{action_port}/health",
+        # rasa-sdk 3.6 has no flag for the interface; it reads SANIC_HOST.
+        env={"SANIC_HOST": "127.0.0.1"},
+    )
+    if mode == "actions":
+        return [], actions
+    sides = [actions]
     if page:
         web_port = port(env, "WEB_PORT")
         sides.append(
@@ -90,6 +95,8 @@ def banner(sides: Sequence[Service], main: Service) -> str:
     """What to tell the person once every server is ready (``rasa shell`` says it itself)."""
     if main.interactive:
         return ""
+    if main.setting == "ACTION_PORT":
+        return f"Action server on http://127.0.0.1:{main.port}.\nCtrl-C stops it."
     lines = [f"Serving on http://127.0.0.1:{main.port} (REST: /webhooks/rest/webhook)."]
     for side in sides:
         if side.setting == "WEB_PORT":
@@ -102,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, start the stack and return its exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot.server.launch", description=__doc__)
     parser.add_argument("--page", action="store_true", help="serve the web chat page too")
-    parser.add_argument("mode", choices=["run", "shell"])
+    parser.add_argument("mode", choices=["run", "shell", "actions"])
     parser.add_argument("rasa_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     try:
