@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from bot.core.content import Library
 from bot.server.endpoints import render, to_yaml
 from bot.server.launch import services
+from bot.server.supervisor import log_tail
 from tests.servers import Postgres, say
-from tools.stack import MODEL, ROOT, SERVE, free_port, log_tail, running, started, wait_for_http
+from tools.stack import MODEL, ROOT, SERVE, free_port, running, started, wait_for_http
 from tools.tracker_db import EVENTS, open_store, store_url
 
 ACTION_TIMEOUT = 2.0

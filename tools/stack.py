@@ -13,14 +13,13 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.server.endpoints import render, to_yaml
+from bot.server.supervisor import answers, log_tail
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -171,20 +170,10 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"servers exited ({process.returncode}):\n{logs_tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        if answers(url):
+            return
         time.sleep(1)
     raise RuntimeError(f"{url} did not answer in {START_TIMEOUT:.0f} s:\n{logs_tail(log)}")
-
-
-def log_tail(log: Path, lines: int = 40) -> str:
-    """The last ``lines`` lines of ``log`` (empty if it does not exist)."""
-    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
 
 
 def logs_tail(log: Path, lines: int = 40) -> str:

@@ -51,7 +51,7 @@ def services(
     """
     logs = Path(env.get("LOG_DIR") or ".rasa-data")
     python = sys.executable
-    rasa_port, action_port = port(env, "RASA_PORT"), port(env, "ACTION_PORT")
+    action_port = port(env, "ACTION_PORT")
     actions = Service(
         "action server",
         [python, "-m", "rasa", "run", "actions", "--port", str(action_port)],
@@ -64,6 +64,7 @@ def services(
     )
     if mode == "actions":
         return [], actions
+    rasa_port = port(env, "RASA_PORT")
     sides = [actions]
     if page:
         web_port = port(env, "WEB_PORT")
