@@ -27,6 +27,14 @@ ENDPOINTS := .rasa-data/endpoints.yml
 CREDENTIALS := .rasa-data/credentials.yml
 WEB_PORT ?= 8080
 export RASA_PORT ACTION_PORT WEB_PORT
+# `make run REPLICAS=2`: Rasa replicas behind HAProxy, sharing PostgreSQL and the Redis
+# lock store (started locally unless DB_HOST and REDIS_HOST name servers: docs/scaling.md).
+REPLICAS ?= 1
+export REPLICAS
+ifneq ($(REPLICAS),1)
+export TRACKER_STORE ?= postgres
+export LOCK_STORE ?= redis
+endif
 # The only page origins allowed to open a socket.io connection (bot/channels/socketio.py).
 WEB_ORIGINS ?= http://127.0.0.1:$(WEB_PORT),http://localhost:$(WEB_PORT)
 WIDGET := bot/web/node_modules/rasa-webchat/lib/index.js
@@ -37,6 +45,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 	$(addprefix content/,crisis_lexicon.yml crisis_lines.yml messages.yml) $(wildcard content/answers/*.yml content/topics/*.yml)
 
 .PHONY: help install train chat run api-check shell actions check test lint validate bench-nlu content-report crisis-lines \
+	replicas-install \
 	review-packet sign-off mark-pending \
 	gap-report forget purge audit lock clean web web-install test-web test-install
 
@@ -97,7 +106,7 @@ chat: train $(ENDPOINTS) ## Set up, train if needed and talk to the assistant in
 
 shell: chat ## Same as chat: rasa shell with the action server running
 
-run: api-check train $(ENDPOINTS) $(CREDENTIALS) ## Serve REST and socket.io (and Slack if SLACK_TOKEN is set) on RASA_PORT (5005), action server on ACTION_PORT (5055)
+run: api-check train $(if $(filter-out 1,$(REPLICAS)),replicas-install) $(ENDPOINTS) $(CREDENTIALS) ## Serve REST and socket.io (and Slack if SLACK_TOKEN is set) on RASA_PORT (5005), action server on ACTION_PORT (5055); REPLICAS=N for N Rasa servers behind a load balancer
 	export SLACK_CHANNEL="$${SLACK_CHANNEL:-}"; \
 	exec $(LAUNCH) run -m $(MODEL) --endpoints $(ENDPOINTS) --credentials $(CREDENTIALS) $(API_FLAGS)
 
@@ -123,8 +132,12 @@ lint: install ## Lint, format check and type check
 validate: install ## Validate the Rasa training data and domain
 	$(RASA) data validate --fail-on-warnings
 
-test-install: ## Install Debian's PostgreSQL server if missing (tracker store tests: outage, forget, purge)
+test-install: replicas-install ## Install Debian's PostgreSQL, Redis and HAProxy if missing (tracker store and replica tests)
+
+replicas-install: ## Install Debian's PostgreSQL, Redis and HAProxy if missing (make run REPLICAS=N)
 	bash tools/apt_install.sh '/usr/lib/postgresql/*/bin/postgres' postgresql
+	bash tools/apt_install.sh /usr/bin/redis-server redis-server
+	bash tools/apt_install.sh /usr/sbin/haproxy haproxy
 
 # The fast tier: no trained model, no server of Rasa's, no system package (PostgreSQL, Chromium).
 FAST_TESTS := not model and not web and not slack and not postgres and not server

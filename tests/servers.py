@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import queue
 import secrets
 import shutil
-import subprocess
 import tempfile
 import urllib.error
 import urllib.request
@@ -18,6 +16,7 @@ from typing import Any
 import socketio
 import yaml
 
+from bot.server import local_stores
 from tools.stack import ROOT, free_port
 
 SOCKET = yaml.safe_load((ROOT / "credentials.yml").read_text())[
@@ -88,43 +87,26 @@ def message_text(message: Any) -> str:
 class Postgres:
     """A throwaway PostgreSQL server from Debian's packages (`make test-install`).
 
-    Its data folder is a new folder under /tmp, owned by the ``postgres`` user when
-    the tests run as root (PostgreSQL refuses to run as root, and pytest's own
-    temporary folders are closed to other users). Trust authentication on
-    127.0.0.1 only; database ``rasa``, user ``rasa``. :meth:`remove` deletes it all.
+    Its data folder is a new folder under /tmp (pytest's own temporary folders are
+    closed to the ``postgres`` user that runs it when the tests run as root), set up
+    by :mod:`bot.server.local_stores`. :meth:`remove` deletes it all.
     """
 
     def __init__(self) -> None:
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
-        assert found, "PostgreSQL is missing: run `make test-install`"
-        self.bin = found[-1].parent
         self.data = Path(tempfile.mkdtemp(prefix="kb-postgres-"))
         self.port = free_port()
-        if os.geteuid() == 0:
-            shutil.chown(self.data, "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "rasa", "--auth=trust", "-E", "UTF8")
+        local_stores.init_cluster(self.data, self.port)
         self.start()
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "rasa", "rasa")
-
-    def _run(self, tool: str, *args: str) -> None:
-        command = [str(self.bin / tool), *args]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, cwd="/tmp")
-        if done.returncode != 0:
-            raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr.strip()}")
 
     def start(self) -> None:
-        options = f"-p {self.port} -h 127.0.0.1 -k {self.data}"
-        log = str(self.data / "server.log")
-        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
+        local_stores.pg_ctl(self.data, "start", self.port)
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        local_stores.pg_ctl(self.data, "stop")
 
     def remove(self) -> None:
         """Stop the server if it runs, and delete its data folder."""
-        with contextlib.suppress(RuntimeError):
+        with contextlib.suppress(local_stores.StoreSetupError):
             self.stop()
         shutil.rmtree(self.data, ignore_errors=True)
 

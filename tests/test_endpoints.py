@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.server.endpoints import render, to_yaml
+from bot.server.endpoints import REDIS_LOCK_STORE, render, to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,3 +39,20 @@ def test_action_port_comes_from_the_environment():
 def test_an_unknown_tracker_store_is_a_clear_error():
     with pytest.raises(ValueError, match="TRACKER_STORE"):
         render({"TRACKER_STORE": "mongo"})
+
+
+def test_the_lock_store_is_in_memory_unless_redis_is_asked_for():
+    assert "lock_store" not in render({})
+
+
+def test_redis_lock_store_keeps_its_password_out_of_the_file():
+    env = {"LOCK_STORE": "redis", "REDIS_HOST": "cache", "REDIS_PORT": "6380"}
+    text = to_yaml(render({**env, "REDIS_PASSWORD": "s3cret"}))  # pragma: allowlist secret
+    store = yaml.safe_load(text)["lock_store"]
+    assert (store["type"], store["url"], store["port"]) == (REDIS_LOCK_STORE, "cache", 6380)
+    assert "s3cret" not in text and store["password"] == "${REDIS_PASSWORD}"
+
+
+def test_an_unknown_lock_store_is_a_clear_error():
+    with pytest.raises(ValueError, match="LOCK_STORE"):
+        render({"LOCK_STORE": "memcached"})

@@ -60,6 +60,15 @@ def start(tmp_path: Path, *extra: str, parent: list[str] | None = None) -> Stack
     return Stack(process, output, ports, tmp_path)
 
 
+def server(stack: Stack, port: int) -> psutil.Process:
+    """The fake HTTP server listening on ``port``."""
+    return next(
+        p
+        for p in family(stack.process.pid)
+        if p.cmdline()[-3:] == ["--bind", "127.0.0.1", str(port)]
+    )
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     started = start(tmp_path)
@@ -93,10 +102,7 @@ def test_ctrl_c_to_the_whole_terminal_group_ends_everything(stack: Stack) -> Non
 def test_a_crashed_server_stops_the_others_and_is_named_with_its_log(stack: Stack) -> None:
     stack.wait_for("all ready")
     everything = family(stack.process.pid)
-    side = next(
-        p for p in everything if p.cmdline()[-3:] == ["--bind", "127.0.0.1", str(stack.ports[1])]
-    )
-    side.kill()
+    server(stack, stack.ports[1]).kill()
 
     assert stack.finish() != 0
     assert leftovers(everything, stack.ports) == []
@@ -176,3 +182,44 @@ def test_the_action_server_alone_starts_checked_and_stops_on_ctrl_c(tmp_path: Pa
     assert "Clinic: none, answers stay general" in said
     assert f"Action server on http://127.0.0.1:{port}." in said
     assert (tmp_path / "actions.log").exists()
+
+
+def test_replicas_start_together_and_one_that_ends_is_started_again(tmp_path: Path) -> None:
+    replicas = [free_port(), free_port()]
+    stack = start(
+        tmp_path,
+        "--replica",
+        str(replicas[0]),
+        "--replica",
+        str(replicas[1]),
+        "--crash-loop",
+        "0.2",
+    )
+    stack.wait_for("all ready")
+    assert f"replica0 on port {replicas[0]} and the replica1 on port {replicas[1]}" in stack.text()
+    time.sleep(0.5)  # past the fake stack's crash-loop guard below
+
+    server(stack, replicas[0]).kill()
+
+    stack.wait_for("The replica0 stopped (exit code -9)")
+    stack.wait_for("starting it again")
+    wait_for_http(f"http://127.0.0.1:{replicas[0]}/", stack.process, stack.output)
+    assert stack.process.poll() is None  # the others kept running
+    everything = family(stack.process.pid)
+    os.kill(stack.process.pid, signal.SIGTERM)
+    stack.finish()
+    assert leftovers(everything, [*stack.ports, *replicas]) == []
+
+
+def test_a_replica_that_ends_right_after_starting_stops_everything(tmp_path: Path) -> None:
+    replica = free_port()
+    stack = start(tmp_path, "--replica", str(replica), "--crash-loop", "600")
+    stack.wait_for("all ready")
+    everything = family(stack.process.pid)
+
+    server(stack, replica).kill()
+
+    assert stack.finish() != 0
+    assert "The replica0 stopped (exit code" in stack.text()
+    assert "starting it again" not in stack.text()
+    assert leftovers(everything, [*stack.ports, replica]) == []

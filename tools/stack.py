@@ -3,7 +3,9 @@
 The launcher (:mod:`bot.server.launch`, as ``make run`` uses it) starts the action
 server (and the page server) and then Rasa with the trained model; :func:`started`
 gives it free ports and a fresh SQLite tracker store in a folder, waits until Rasa
-answers, and stops every server afterwards.
+answers, and stops every server afterwards. With ``replicas`` above 1 it starts Rasa
+replicas behind the load balancer instead, as ``make run REPLICAS=N`` does, with their
+own PostgreSQL and Redis servers unless ``env`` names others.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.server.endpoints import render, to_yaml
@@ -45,7 +47,14 @@ class Stack:
     folder: Path
     process: subprocess.Popen[bytes]
     rasa_log: Path
-    """Rasa's own log (the launcher's output when Rasa runs alone)."""
+    """Rasa's own log (the launcher's output when Rasa runs alone; replica 1's log)."""
+    replica_ports: tuple[int, ...] = ()
+    settings: Mapping[str, str] = field(default_factory=dict)
+    """What the servers were given: ports, stores."""
+
+    def replica_url(self, index: int) -> str:
+        """The URL of one replica (0-based), past the load balancer."""
+        return f"http://127.0.0.1:{self.replica_ports[index]}"
 
     @property
     def origin(self) -> str:
@@ -91,15 +100,21 @@ def started(
     credentials: Path = ROOT / "credentials.yml",
     rasa_args: Sequence[str] = (),
     ready: str = "/webhooks/rest/",
+    replicas: int = 1,
 ) -> Iterator[Stack]:
     """Rasa and its action server (unless not ``actions``), ready when Rasa answers ``ready``.
 
     With ``page``, the web page server too. ``env`` reaches the servers and chooses the
     tracker store (see :func:`write_endpoints`). Without ``actions`` nothing listens on
-    the action port until a test puts it there.
+    the action port until a test puts it there. With ``replicas`` above 1, ``folder``
+    must be open to the ``postgres`` user when the launcher runs PostgreSQL itself.
     """
     assert actions or not page, "the launcher starts the page server with the action server"
+    assert actions or replicas == 1, "replicas are started by the launcher"
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+    replica_ports = tuple(free_port() for _ in range(replicas)) if replicas > 1 else ()
+    if replica_ports:
+        env = {**replica_settings(replica_ports), **env}
     endpoints = write_endpoints(folder, action_port, env)
     rasa = ["-m", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(credentials)]
     settings = {
@@ -118,12 +133,32 @@ def started(
         command = [*SERVE, "run", *rasa, "-i", "127.0.0.1", "-p", str(rasa_port), *rasa_args]
     url = f"http://127.0.0.1:{rasa_port}"
     log = folder / LAUNCH_LOG
-    rasa_log = folder / "rasa.log" if actions else log
+    rasa_log = folder / ("rasa-1.log" if replica_ports else "rasa.log") if actions else log
     with running(command, settings, log) as process:
         wait_for_http(url + ready, process, log)
         yield Stack(
-            url, rasa_port, action_port, web_port if page else None, folder, process, rasa_log
+            url,
+            rasa_port,
+            action_port,
+            web_port if page else None,
+            folder,
+            process,
+            rasa_log,
+            replica_ports,
+            settings,
         )
+
+
+def replica_settings(ports: Sequence[int]) -> dict[str, str]:
+    """Replicas on ``ports``, sharing PostgreSQL and Redis that the launcher starts."""
+    return {
+        "REPLICAS": str(len(ports)),
+        "REPLICA_PORTS": ",".join(map(str, ports)),
+        "TRACKER_STORE": "postgres",
+        "LOCK_STORE": "redis",
+        "DB_PORT": str(free_port()),
+        "REDIS_PORT": str(free_port()),
+    }
 
 
 @contextmanager

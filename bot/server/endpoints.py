@@ -6,8 +6,12 @@ Rasa's own ``${VAR}`` expansion has no defaults, so ``make`` renders
 
 Variables: ``ACTION_PORT`` (5055); ``TRACKER_STORE`` (``sqlite`` or ``postgres``);
 for SQLite ``SQLITE_PATH`` (``.rasa-data/tracker.db``); for PostgreSQL ``DB_HOST``,
-``DB_PORT``, ``DB_NAME``, ``DB_USER`` and ``DB_PASSWORD`` (the password is left as
-``${DB_PASSWORD}`` for Rasa to read at start, so it is never written to disk).
+``DB_PORT``, ``DB_NAME``, ``DB_USER`` and ``DB_PASSWORD`` (when set, the password is left
+as ``${DB_PASSWORD}`` for Rasa to read at start, so it is never written to disk);
+``LOCK_STORE`` (``in_memory``, or ``redis``: replicas that share conversations keep each
+one's messages in order with it, :mod:`bot.server.lock_store`), with ``REDIS_HOST``
+(127.0.0.1), ``REDIS_PORT`` (6379), ``REDIS_DB`` (1) and ``REDIS_PASSWORD`` (left as
+``${REDIS_PASSWORD}`` when set).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import Any
 
 import yaml
 
+REDIS_LOCK_STORE = "bot.server.lock_store.AtomicRedisLockStore"
+"""Rasa's Redis lock store made safe for replicas (see that module)."""
 HEADER = "# Rendered by `python -m bot.server.endpoints`; see that module for the variables.\n"
 
 
@@ -40,15 +46,36 @@ def render(env: Mapping[str, str]) -> dict[str, Any]:
             "port": int(env.get("DB_PORT", "5432")),
             "db": env.get("DB_NAME", "rasa"),
             "username": env.get("DB_USER", "rasa"),
-            "password": "${DB_PASSWORD}",
         }
+        if env.get("DB_PASSWORD"):
+            tracker["password"] = "${DB_PASSWORD}"
     else:
         raise ValueError(f"TRACKER_STORE must be 'sqlite' or 'postgres', not {store!r}")
     port = int(env.get("ACTION_PORT", "5055"))
-    return {
+    config: dict[str, Any] = {
         "action_endpoint": {"url": f"http://127.0.0.1:{port}/webhook"},
         "tracker_store": tracker,
     }
+    lock = env.get("LOCK_STORE", "in_memory")
+    if lock == "redis":
+        config["lock_store"] = redis_lock_store(env)
+    elif lock != "in_memory":
+        raise ValueError(f"LOCK_STORE must be 'in_memory' or 'redis', not {lock!r}")
+    return config
+
+
+def redis_lock_store(env: Mapping[str, str]) -> dict[str, Any]:
+    """Rasa's Redis lock store settings."""
+    store: dict[str, Any] = {
+        "type": REDIS_LOCK_STORE,
+        "url": env.get("REDIS_HOST", "127.0.0.1"),
+        "port": int(env.get("REDIS_PORT", "6379")),
+        "db": int(env.get("REDIS_DB", "1")),
+        "key_prefix": "ketamine",
+    }
+    if env.get("REDIS_PASSWORD"):
+        store["password"] = "${REDIS_PASSWORD}"
+    return store
 
 
 def to_yaml(config: Mapping[str, Any]) -> str:

@@ -11,7 +11,8 @@
 - For ``run`` and ``shell`` it first connects to the SQL tracker store named in
   ``--endpoints``. Rasa 3.6 starts anyway when it cannot, and then keeps every
   conversation in memory only, where a restart loses it; this refuses to start
-  instead, with the reason (see "Troubleshooting" in docs/operations.md).
+  instead, with the reason (see "Troubleshooting" in docs/operations.md). It checks the
+  Redis lock store the same way: without it, Rasa would start and then fail every message.
 
 ``make run``, ``make chat`` and the tests start Rasa this way.
 """
@@ -25,12 +26,13 @@ import sqlalchemy as sa
 from rasa.__main__ import main as rasa_main
 
 from bot.server import action_fallback, action_validation
+from bot.server.endpoints import REDIS_LOCK_STORE
 
 CONNECT_TIMEOUT_SECONDS = 5
 
 
-class TrackerStoreUnavailable(Exception):
-    """The configured tracker store cannot be reached."""
+class StoreUnavailable(Exception):
+    """The configured tracker store or lock store cannot be reached."""
 
 
 def endpoints_path(argv: Sequence[str]) -> str | None:
@@ -73,7 +75,7 @@ def check_tracker_store(endpoints: str) -> None:
     except sa.exc.SQLAlchemyError as error:
         where = f"{dialect} at {config.url or ''}:{options.get('port', '')}/{options.get('db', '')}"
         reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        raise TrackerStoreUnavailable(
+        raise StoreUnavailable(
             f"Cannot reach the tracker store ({where}): {reason}. Not starting, because "
             "Rasa would keep conversations in memory only and lose them on restart. "
             "See 'Troubleshooting' in docs/operations.md."
@@ -82,13 +84,43 @@ def check_tracker_store(endpoints: str) -> None:
         engine.dispose()
 
 
+def check_lock_store(endpoints: str) -> None:
+    """Ping the Redis lock store of ``endpoints``, if it has one; raise if that fails."""
+    import redis
+    from rasa.utils.endpoints import read_endpoint_config
+
+    config = read_endpoint_config(endpoints, "lock_store")
+    if config is None or config.type not in ("redis", REDIS_LOCK_STORE):
+        return
+    options = config.kwargs
+    where = f"redis at {config.url}:{options.get('port', 6379)}/{options.get('db', 1)}"
+    client = redis.Redis(
+        host=config.url,
+        port=int(options.get("port", 6379)),
+        db=int(options.get("db", 1)),
+        password=options.get("password"),
+        socket_timeout=CONNECT_TIMEOUT_SECONDS,
+        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+    )
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        raise StoreUnavailable(
+            f"Cannot reach the lock store ({where}): {error}. Not starting, because "
+            "every message would fail. See 'Troubleshooting' in docs/operations.md."
+        ) from None
+    finally:
+        client.close()
+
+
 def main() -> None:
-    """Check the tracker store, install the action fallback, then run Rasa's command line."""
+    """Check the stores, install the action fallback, then run Rasa's command line."""
     endpoints = endpoints_path(sys.argv[1:])
     if endpoints is not None:
         try:
             check_tracker_store(endpoints)
-        except TrackerStoreUnavailable as error:
+            check_lock_store(endpoints)
+        except StoreUnavailable as error:
             sys.exit(f"ERROR {error}")
     action_fallback.install(action_fallback.action_timeout())
     action_validation.install()

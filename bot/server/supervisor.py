@@ -3,10 +3,15 @@
 A :class:`Supervisor` starts side servers (each in its own process group, output to
 its own log, stopped with the supervisor even if it is killed outright) and waits
 until each answers its health check; then it runs the main server and watches them
-all. It stops every one of them, and any process they started, when:
+all. Side servers given together (a group) start at the same time and are waited for
+together: replicas load their models side by side. It stops every one of them, and any
+process they started, when:
 
 - the main server ends (``/stop`` in ``rasa shell``, or a crash);
-- any side server ends (a crash: its name, exit code and log's last lines are shown);
+- any side server ends (a crash: its name, exit code and log's last lines are shown),
+  unless it is marked ``restart`` (a replica behind the load balancer, which stops
+  sending it messages meanwhile): that one is started again, unless it ended within
+  ``crash_loop`` seconds of its start, a fault a restart would only repeat;
 - the supervisor gets SIGINT (Ctrl-C), SIGTERM or SIGHUP (a closed terminal);
 - its parent goes away (``make`` was killed), so nothing runs on unattended.
 
@@ -39,6 +44,7 @@ POLL_SECONDS = 0.2
 GRACE_SECONDS = 15.0
 TAIL_LINES = 15
 PR_SET_PDEATHSIG = 1
+CRASH_LOOP_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,17 @@ class Service:
     port: int
     setting: str  # the environment variable that chooses the port
     log: Path
-    health: str | None = None  # a URL that answers 200 once the server can serve
+    # Ready when this answers: an http:// URL with 200, or tcp://host:port accepting.
+    health: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     # In the terminal's foreground: reads the keyboard and writes to the screen (its
     # stderr still goes to the log). Only the main service can be.
     interactive: bool = False
+    restart: bool = False  # started again when it ends, instead of stopping everything
+
+
+Stage = Service | Sequence[Service]
+"""A side server, or a group of side servers started together."""
 
 
 class PortBusy(Exception):
@@ -129,7 +141,14 @@ def log_tail(log: Path, lines: int = TAIL_LINES) -> str:
 
 
 def answers(url: str) -> bool:
-    """Whether ``url`` answers 200 right now."""
+    """Whether ``url`` answers right now: 200 over HTTP, or a connection for ``tcp://``."""
+    if url.startswith("tcp://"):
+        host, _, number = url.removeprefix("tcp://").rpartition(":")
+        try:
+            with socket.create_connection((host, int(number)), timeout=2):
+                return True
+        except OSError:
+            return False
     try:
         with urllib.request.urlopen(url, timeout=2) as reply:
             return bool(reply.status == 200)
@@ -152,10 +171,17 @@ def _dies_with(parent: int) -> Callable[[], None]:
 class Supervisor:
     """Starts :class:`Service` s in order and stops them all together."""
 
-    def __init__(self, out: TextIO | None = None, grace: float = GRACE_SECONDS) -> None:
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        grace: float = GRACE_SECONDS,
+        crash_loop: float = CRASH_LOOP_SECONDS,
+    ) -> None:
         self.out = out if out is not None else sys.stdout
         self.grace = grace
+        self.crash_loop = crash_loop
         self.running: list[tuple[Service, subprocess.Popen[bytes]]] = []
+        self.started: dict[str, float] = {}
         self.signal: int | None = None
         self.parent = os.getppid()
 
@@ -177,26 +203,27 @@ class Supervisor:
             raise Stopped(128 + self.signal)
 
     def run(
-        self, sides: Sequence[Service], main: Service, ready_timeout: float, banner: str = ""
+        self, sides: Sequence[Stage], main: Service, ready_timeout: float, banner: str = ""
     ) -> int:
         """Start ``sides`` (each ready in ``ready_timeout`` s), then ``main``; its exit code.
 
         ``banner`` is shown once all are ready. Everything started is stopped before
         this returns.
         """
+        groups = [[stage] if isinstance(stage, Service) else list(stage) for stage in sides]
         for signum in STOP_SIGNALS:
             # Under nohup, SIGHUP stays ignored: the person asked to outlive the terminal.
             if not (signum == signal.SIGHUP and signal.getsignal(signum) is signal.SIG_IGN):
                 signal.signal(signum, self._on_signal)
         try:
-            for service in (*sides, main):
+            for service in (*(s for group in groups for s in group), main):
                 check_port(service)
         except PortBusy as error:
             self.say(f"ERROR {error}")
             return 2
         try:
-            for service in sides:
-                self._start_ready(service, ready_timeout)
+            for group in groups:
+                self._start_ready(group, ready_timeout)
             self._start_main(main, ready_timeout)
             if banner:
                 self.say(banner)
@@ -209,7 +236,8 @@ class Supervisor:
     def _spawn(self, service: Service) -> subprocess.Popen[bytes]:
         service.log.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **service.env}
-        with service.log.open("wb") as log:
+        # A restart adds to the log, which still tells why the last run ended.
+        with service.log.open("ab" if service.name in self.started else "wb") as log:
             if service.interactive:
                 # Stays in the terminal's process group so that it may read the keyboard.
                 process = subprocess.Popen(
@@ -229,35 +257,42 @@ class Supervisor:
                     preexec_fn=_dies_with(os.getpid()),
                 )
         self.running.append((service, process))
+        self.started[service.name] = time.monotonic()
         return process
 
-    def _start_ready(self, service: Service, timeout: float) -> None:
-        """Start ``service`` and wait until its health URL answers."""
-        self.say(f"Starting the {service.name} on port {service.port}… ", end="")
+    def _start_ready(self, group: Sequence[Service], timeout: float) -> None:
+        """Start the services of ``group`` together and wait until each one's health answers."""
+        names = " and ".join(f"the {s.name} on port {s.port}" for s in group)
+        self.say(f"Starting {names}… ", end="")
         started = time.monotonic()
-        process = self._spawn(service)
-        while service.health is not None and not answers(service.health):
+        waiting = [(service, self._spawn(service)) for service in group]
+        while waiting:
             self._check_stop()
-            if process.poll() is not None:
-                self.say("failed.")
-                self._died(service, process)
-                raise Stopped(1)
-            if time.monotonic() - started > timeout:
-                self.say("no answer.")
-                self.say(
-                    f"ERROR The {service.name} did not answer {service.health} within "
-                    f"{timeout:.0f} s. Last lines of {service.log}:\n{log_tail(service.log)}"
-                )
-                raise Stopped(1)
-            time.sleep(POLL_SECONDS)
-        self.say(f"ready in {time.monotonic() - started:.0f} s (log: {service.log}).")
+            for service, process in list(waiting):
+                if service.health is None or answers(service.health):
+                    waiting.remove((service, process))
+                elif process.poll() is not None:
+                    self.say("failed.")
+                    self._died(service, process)
+                    raise Stopped(1)
+                elif time.monotonic() - started > timeout:
+                    self.say("no answer.")
+                    self.say(
+                        f"ERROR The {service.name} did not answer {service.health} within "
+                        f"{timeout:.0f} s. Last lines of {service.log}:\n{log_tail(service.log)}"
+                    )
+                    raise Stopped(1)
+            if waiting:
+                time.sleep(POLL_SECONDS)
+        logs = ", ".join(str(s.log) for s in group)
+        self.say(f"ready in {time.monotonic() - started:.0f} s (log: {logs}).")
 
     def _start_main(self, main: Service, timeout: float) -> None:
         if main.interactive:
             self.say(f"Loading the model; this takes about a minute (log: {main.log}).")
             self._spawn(main)
             return
-        self._start_ready(main, timeout)
+        self._start_ready([main], timeout)
 
     def _died(self, service: Service, process: subprocess.Popen[bytes]) -> None:
         """Report that ``service`` ended on its own (a crash, or a failed start)."""
@@ -270,16 +305,31 @@ class Supervisor:
         """Wait until a service ends or a stop is asked for; the exit code to return."""
         while True:
             self._check_stop()
-            for service, process in self.running:
+            for service, process in list(self.running):
                 code = process.poll()
                 if code is None:
                     continue
                 self._check_stop()  # it may have ended because of the signal just received
                 if service is main and code == 0:
                     return 0
+                if self._restarted(service, process):
+                    continue
                 self._died(service, process)
                 return code if code > 0 else 128 - code
             time.sleep(POLL_SECONDS)
+
+    def _restarted(self, service: Service, process: subprocess.Popen[bytes]) -> bool:
+        """Start ``service`` again if it may be; whether it was."""
+        ran = time.monotonic() - self.started[service.name]
+        if not service.restart or ran < self.crash_loop:
+            return False
+        self.running.remove((service, process))
+        self.say(
+            f"The {service.name} stopped (exit code {process.returncode}) after {ran:.0f} s; "
+            f"starting it again (log: {service.log})."
+        )
+        self._spawn(service)
+        return True
 
     def stop_all(self) -> None:
         """Stop every service, newest first, and any process they started; wait for all."""
