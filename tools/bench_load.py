@@ -2,7 +2,10 @@
 
 Starts the Rasa server (trained model, 127.0.0.1) beside the action server with a
 fresh SQLite tracker store in a temporary folder, on free ports, through
-``tests/servers.py`` (the same launcher the end-to-end tests use). Then:
+:mod:`tools.stack` (the same launcher the end-to-end tests use); with ``--replicas
+1,2`` it then does the same for 2 Rasa replicas behind the load balancer, with
+PostgreSQL and the Redis lock store (``make run REPLICAS=2``), and reports the two
+side by side. For each:
 
 1. start-up: time from process start to the first answered message;
 2. for each concurrency level (1, 10, 50 users), closed loop with no think time
@@ -12,12 +15,12 @@ fresh SQLite tracker store in a temporary folder, on free ports, through
 3. then at 10 and 50 users with a think time (``--think-time``, 2-6 s drawn at random)
    between a reply and the next message: people reading an answer, a realistic load;
 4. checks: every turn got HTTP 200 and a non-empty reply addressed to its sender, and
-   every conversation's tracker in the SQLite store holds every user turn, in order,
+   every conversation's tracker in the tracker store holds every user turn, in order,
    with none from another sender;
 5. resident memory (VmRSS, VmHWM) of the Rasa and action server processes after the
    load, and CPU seconds each used per turn;
-6. a profile of the Rasa server under load with py-spy (``reports/profile.svg`` and the
-   hot spots in the report), when py-spy is installed.
+6. a profile of the (first) Rasa server under load with py-spy (``reports/profile.svg``
+   and the hot spots in the report), when py-spy is installed.
 
 A conversation is one sender: a greeting, 3-5 knowledge questions worded as in the
 held-out set ``tests/nlu/heldout/round1.yml`` (never trained on), one "tell me more" after a
@@ -52,7 +55,7 @@ from bot.quality.nlu_data import read_examples
 from bot.server.supervisor import listener_pids
 from tools.spy_profile import hot_spots, profile_markdown, py_spy, spy_command
 from tools.stack import started
-from tools.tracker_db import EVENTS, open_store
+from tools.tracker_db import EVENTS, open_store, store_url
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "tests" / "nlu" / "heldout" / "round1.yml"
@@ -103,11 +106,17 @@ class Level:
 
 @dataclass(frozen=True)
 class Servers:
-    """Where the running stack listens, and its processes."""
+    """Where the running stack listens, its processes by role, and its tracker store."""
 
     url: str
-    rasa_pid: int
-    action_pid: int
+    processes: Mapping[str, int]
+    """``rasa`` (or ``rasa-1``, ``rasa-2``... behind ``balancer``), ``actions``, stores."""
+    store: sa.engine.URL
+
+    @property
+    def rasa_pid(self) -> int:
+        """The (first) Rasa server."""
+        return self.processes.get("rasa") or self.processes["rasa-1"]
 
 
 # ---------------------------------------------------------------------------- conversations
@@ -277,13 +286,15 @@ def summarise(level: Level) -> dict[str, Any]:
     latencies = [t.latency * 1000 for t in level.turns if t.error is None]
     errors = Counter(t.error for t in level.turns if t.error is not None)
     turns = len(level.turns)
+    # Every Rasa server together: one, or the replicas behind the balancer.
+    used = {**level.cpu, "rasa": sum(v for k, v in level.cpu.items() if k.startswith("rasa"))}
     cpu = {
         f"{k}_cpu_ms_per_turn": round(v * 1000 / turns, 1) if turns else 0.0
-        for k, v in level.cpu.items()
+        for k, v in used.items()
     }
     busy = {
         f"{k}_cpu_share": round(v / level.elapsed, 2) if level.elapsed else 0.0
-        for k, v in level.cpu.items()
+        for k, v in used.items()
     }
     return {
         "level": level.name,
@@ -311,15 +322,15 @@ def summarise(level: Level) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- tracker check
 
 
-def stored_user_texts(db: Path) -> dict[str, list[str]]:
-    """Every user message's text in the SQLite tracker store, per sender, in stored order."""
+def stored_user_texts(store: sa.engine.URL) -> dict[str, list[str]]:
+    """Every user message's text in the tracker store, per sender, in stored order."""
     query = (
         sa.select(EVENTS.c.sender_id, EVENTS.c.data)
         .where(EVENTS.c.type_name == "user")
         .order_by(EVENTS.c.id)
     )
     stored: dict[str, list[str]] = defaultdict(list)
-    with open_store(sa.engine.URL.create("sqlite", database=str(db))) as engine:
+    with open_store(store) as engine:
         with engine.connect() as connection:
             for sender, data in connection.execute(query):
                 stored[str(sender)].append(str(json.loads(data).get("text") or ""))
@@ -371,9 +382,9 @@ def pid_listening_on(port: int) -> int:
     return pids[0]
 
 
-def pids(servers: Servers) -> dict[str, int]:
+def pids(servers: Servers) -> Mapping[str, int]:
     """The server processes by role."""
-    return {"rasa": servers.rasa_pid, "actions": servers.action_pid}
+    return servers.processes
 
 
 def cpu_seconds(pid: int) -> float:
@@ -411,10 +422,10 @@ def post_json(url: str, payload: Mapping[str, Any], timeout: float) -> list[dict
 
 
 @contextmanager
-def stack(folder: Path) -> Iterator[tuple[Servers, dict[str, float]]]:
+def stack(folder: Path, replicas: int = 1) -> Iterator[tuple[Servers, dict[str, float]]]:
     """Start Rasa and the action server; yield them with start-up times, then stop them."""
     began = time.monotonic()
-    with started(folder, ready="/") as servers:
+    with started(folder, ready="/", replicas=replicas) as servers:
         url = servers.url
         http_up = time.monotonic() - began
         before = time.monotonic()
@@ -427,10 +438,17 @@ def stack(folder: Path) -> Iterator[tuple[Servers, dict[str, float]]]:
             "to_first_answer_s": round(first - began, 1),
             "first_message_ms": round((first - before) * 1000, 1),
         }
-        pids = Servers(
-            url, pid_listening_on(servers.rasa_port), pid_listening_on(servers.action_port)
-        )
-        yield pids, timings
+        ports = {"actions": servers.action_port}
+        if replicas > 1:
+            ports["balancer"] = servers.rasa_port
+            ports.update({f"rasa-{i}": p for i, p in enumerate(servers.replica_ports, 1)})
+            for role, setting in (("postgres", "DB_PORT"), ("redis", "REDIS_PORT")):
+                ports[role] = int(servers.settings[setting])
+        else:
+            ports["rasa"] = servers.rasa_port
+        processes = {role: pid_listening_on(port) for role, port in ports.items()}
+        settings = {"SQLITE_PATH": str(folder / "tracker.db"), **servers.settings}
+        yield Servers(url, processes, store_url(settings)), timings
 
 
 # ---------------------------------------------------------------------------- profile
@@ -448,7 +466,7 @@ async def drive_profiled(
     outputs = {
         "rasa_svg": (servers.rasa_pid, "flamegraph", out / "profile.svg"),
         "rasa_raw": (servers.rasa_pid, "raw", out / "profile-rasa.txt"),
-        "actions_raw": (servers.action_pid, "raw", out / "profile-actions.txt"),
+        "actions_raw": (servers.processes["actions"], "raw", out / "profile-actions.txt"),
     }
     spies = [
         await asyncio.create_subprocess_exec(
@@ -486,24 +504,32 @@ def profile(
 # ---------------------------------------------------------------------------- reports
 
 
-def markdown(result: Mapping[str, Any]) -> str:
-    """The report as Markdown tables."""
-    lines = ["# Load benchmark", ""]
-    start = result["startup"]
-    lines += [
-        f"Run {result['date']} on {result['cpus']} CPUs; REST channel, SQLite tracker store, "
-        f"Sanic workers: {result['sanic_workers']}.",
+def topology_name(replicas: int) -> str:
+    """How the report names a topology."""
+    if replicas == 1:
+        return "one Rasa server, SQLite tracker store (make run)"
+    return (
+        f"{replicas} Rasa replicas behind HAProxy, PostgreSQL and the Redis lock store "
+        f"(make run REPLICAS={replicas})"
+    )
+
+
+def topology_markdown(top: Mapping[str, Any]) -> list[str]:
+    """One topology's start-up, levels, trackers and memory."""
+    start = top["startup"]
+    lines = [
+        f"## {topology_name(top['replicas'])}",
         "",
         f"Start-up: HTTP up after {start['to_http_s']} s, first message answered after "
         f"{start['to_first_answer_s']} s (that message took {start['first_message_ms']:.0f} ms). "
-        f"CPU used while idle (share of one core): {result['idle_cpu_share']}.",
+        f"CPU used while idle (share of one core): {top['idle_cpu_share']}.",
         "",
         "| level | users | think (s) | conversations | turns | turns/s | p50 ms | p95 ms "
         "| p99 ms | max ms | errors | empty | rasa CPU ms/turn | rasa CPU share "
         "| actions CPU ms/turn | load avg (1 min) before → after |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for s in result["levels"]:
+    for s in top["levels"]:
         think = "none" if not s["think_time_s"][1] else "-".join(map(str, s["think_time_s"]))
         lines.append(
             f"| {s['level']} | {s['users']} | {think} | {s['conversations']} | {s['turns']} "
@@ -513,33 +539,77 @@ def markdown(result: Mapping[str, Any]) -> str:
             f"| {s.get('actions_cpu_ms_per_turn', '')} "
             f"| {s['load_before'][0]} → {s['load_after'][0]} |"
         )
-    check = result["trackers"]
-    memory = result["memory_mb"]
+    check = top["trackers"]
+    memory = ", ".join(
+        f"{role} {m.get('VmRSS')} MB (peak {m.get('VmHWM')})"
+        for role, m in top["memory_mb"].items()
+    )
     lines += [
         "",
         f"Trackers: {check['exact']} of {check['conversations']} conversations hold exactly "
         f"the turns sent, in order; lost turns {check['lost_turns']}, foreign turns "
         f"{check['foreign_turns']}, out of order {check['out_of_order_conversations']}, "
         f"unknown senders {check['unknown_senders']}. Replies addressed to another sender: "
-        f"{sum(s['misaddressed_replies'] for s in result['levels'])}.",
+        f"{sum(s['misaddressed_replies'] for s in top['levels'])}.",
         "",
-        f"Memory after the load: Rasa VmRSS {memory['rasa'].get('VmRSS')} MB (peak "
-        f"{memory['rasa'].get('VmHWM')} MB), action server VmRSS "
-        f"{memory['actions'].get('VmRSS')} MB (peak {memory['actions'].get('VmHWM')} MB).",
+        f"Memory after the load (VmRSS): {memory}.",
         "",
+    ]
+    return lines
+
+
+def comparison_markdown(topologies: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Closed-loop throughput and p95 of each topology against the first, level by level."""
+    base = topologies[0]
+    lines = [
+        "## Side by side",
+        "",
+        "| level | "
+        + " | ".join(f"{t['replicas']}: turns/s, p95 ms" for t in topologies)
+        + " | throughput ratio |",
+        "|---|" + "---|" * (len(topologies) + 1),
+    ]
+    for index, level in enumerate(base["levels"]):
+        row = [t["levels"][index] for t in topologies]
+        ratios = [
+            f"{r['turns_per_s'] / level['turns_per_s']:.2f}" if level["turns_per_s"] else ""
+            for r in row[1:]
+        ]
+        cells = " | ".join(f"{r['turns_per_s']}, {r['p95_ms']}" for r in row)
+        lines.append(f"| {level['level']} | {cells} | {', '.join(ratios)} |")
+    return [*lines, ""]
+
+
+def markdown(result: Mapping[str, Any]) -> str:
+    """The report as Markdown tables."""
+    topologies = result["topologies"]
+    lines = [
+        "# Load benchmark",
+        "",
+        f"Run {result['date']} on {result['cpus']} CPUs, REST channel, Sanic workers: "
+        f"{result['sanic_workers']}; the topologies one after another in one run.",
+        "",
+    ]
+    if len(topologies) > 1:
+        lines += comparison_markdown(topologies)
+    for top in topologies:
+        lines += topology_markdown(top)
+    lines += [
         "Targets: zero errors and zero lost or crossed turns at 50 users; "
-        "p95 below 300 ms at 10 users.",
+        "p95 below 300 ms at 10 users; with 2 replicas, 1.7 times one server's throughput "
+        "at 10 closed-loop users.",
         "",
         "Notes: latency is from sending a message to reading the whole reply. turns/s is "
         "every turn of a level over its wall time (conversations under way when the time "
         "budget ends are finished, with fewer users active). CPU ms/turn is the server "
-        "process's CPU time (all threads) over the level divided by its turns; at low load "
-        "it includes TensorFlow's thread pools spinning after each inference, so the "
-        "server's cost per turn is better read from the closed-loop throughput (1 / turns/s). "
-        "CPU share is the cores the process used on average. The machine's other jobs show "
-        "in the load average.",
+        "processes' CPU time (all threads; every replica together) over the level divided "
+        "by its turns; at low load it includes TensorFlow's thread pools spinning after "
+        "each inference, so the server's cost per turn is better read from the closed-loop "
+        "throughput (1 / turns/s). CPU share is the cores the processes used on average. "
+        "PostgreSQL's CPU counts only its main process, not the backends serving queries. "
+        "The machine's other jobs show in the load average.",
     ]
-    lines += profile_markdown(result.get("profile") or {})
+    lines += profile_markdown(topologies[0].get("profile") or {})
     return "\n".join(lines) + "\n"
 
 
@@ -568,17 +638,28 @@ def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile-seconds", type=float, default=30.0, help="0: no profile")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--replicas",
+        type=parse_levels,
+        default=[1],
+        help="topologies to compare: 1 is one Rasa server, N>1 replicas behind the balancer",
+    )
     return parser.parse_args(argv)
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Start the stack, run every level, check the trackers, profile; the full result."""
-    phrasings = load_phrasings()
+def run_topology(
+    replicas: int, args: argparse.Namespace, phrasings: Phrasings, profiled: bool
+) -> dict[str, Any]:
+    """Start one topology, run every level, check the trackers (and profile); its result."""
+    # The launcher's PostgreSQL (replicas) runs as its own user, which must reach the folder.
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    folder.chmod(0o755)
     levels: list[Level] = []
+    prof: dict[str, Any] = {}
     try:
-        print(f"starting Rasa and the action server (store in {folder}) ...", flush=True)
-        with stack(folder) as (servers, startup):
+        what = f"{replicas} Rasa replicas" if replicas > 1 else "Rasa"
+        print(f"starting {what} and the action server (store in {folder}) ...", flush=True)
+        with stack(folder, replicas) as (servers, startup):
             idle = idle_cpu_share(servers)
             print(f"  up: {startup}; CPU share while idle: {idle}", flush=True)
             for users in args.levels:
@@ -590,19 +671,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             sent = {WARMUP_SENDER: ["hello"]}
             for level in levels:
                 sent.update(level.sent)
-            trackers = check_trackers(sent, stored_user_texts(folder / "tracker.db"))
+            trackers = check_trackers(sent, stored_user_texts(servers.store))
             print(f"  trackers: {trackers}", flush=True)
-            prof = profile(servers, args, phrasings, args.out) if args.profile_seconds else {}
+            if profiled and args.profile_seconds:
+                prof = profile(servers, args, phrasings, args.out)
     finally:
         if args.keep:
             print(f"kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
     return {
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-        "cpus": os.cpu_count(),
-        "sanic_workers": os.environ.get("SANIC_WORKERS", "1 (default)"),
-        "settings": {k: str(v) for k, v in vars(args).items()},
+        "replicas": replicas,
         "startup": startup,
         "idle_cpu_share": idle,
         "levels": [summarise(level) for level in levels],
@@ -612,6 +691,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "turns": [
             {"level": level.name, **asdict(turn)} for level in levels for turn in level.turns
         ],
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Every topology in turn, on the same machine in one run; the full result."""
+    phrasings = load_phrasings()
+    topologies = [
+        run_topology(replicas, args, phrasings, profiled=index == 0)
+        for index, replicas in enumerate(args.replicas)
+    ]
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "cpus": os.cpu_count(),
+        "sanic_workers": os.environ.get("SANIC_WORKERS", "1 (default)"),
+        "settings": {k: str(v) for k, v in vars(args).items()},
+        "topologies": topologies,
     }
 
 

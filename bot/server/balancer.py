@@ -8,6 +8,10 @@ with the message. The socket.io channel keeps a session on the replica that open
 (its long-polling requests must reach the same process), so that traffic is routed by
 the client's address.
 
+The Rasa servers run Sanic 21.12, past its support: the balancer reads each request
+whole before passing it on and opens a new connection to the replica for each one,
+as docs/security-advisories.md asks of the proxy in front of them.
+
 A replica is sent messages only while its REST channel answers the health check: not
 while it loads its model, nor once it is stopping. A request whose replica refuses
 the connection or closes it without an answer (stopped or killed) is sent to another.
@@ -43,6 +47,8 @@ defaults
     log global
     option httplog
     option dontlog-normal
+    option http-buffer-request
+    option http-server-close
     timeout connect 2s
     timeout client {TURN_TIMEOUT_SECONDS}s
     timeout server {TURN_TIMEOUT_SECONDS}s
