@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from bot.core.content import Library
 from bot.server.endpoints import render, to_yaml
 from bot.server.launch import services
-from bot.server.supervisor import log_tail
+from bot.server.supervisor import Service, log_tail
 from tests.servers import Postgres, say
 from tools.stack import MODEL, ROOT, SERVE, free_port, running, started, wait_for_http
 from tools.tracker_db import EVENTS, open_store, store_url
@@ -147,6 +147,7 @@ def test_answers_come_back_when_the_action_server_is_back(
 ) -> None:
     sides, _ = services("run", [], False, {"ACTION_PORT": str(without_actions.action_port)})
     actions = sides[0]
+    assert isinstance(actions, Service)
     log = without_actions.folder / "actions.log"
     with running(actions.command, actions.env, log) as process:
         wait_for_http(f"http://127.0.0.1:{without_actions.action_port}/health", process, log)

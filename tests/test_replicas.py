@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.core.content import Library
 from bot.server.supervisor import answers, listener_pids
-from tests.servers import say
+from tests.servers import SocketChat, message_text, say
 from tools.stack import MODEL, Stack, free_port, started
 from tools.tracker_db import EVENTS, open_store, store_url
 
@@ -37,6 +38,7 @@ QUESTIONS = (
     "how much does it cost",
     "thanks",
 )
+ORIGIN = "http://replicas.test"  # the web page origin the socket.io channel lets in
 RESTART_TIMEOUT = 300.0  # a replica reloads its model: a minute or more on 2 busy cores
 
 
@@ -52,7 +54,7 @@ def cluster() -> Iterator[Stack]:
     assert MODEL.exists(), "train first: make train"
     folder = open_folder("kb-replicas-")
     try:
-        with started(folder, replicas=2) as stack:
+        with started(folder, {"WEB_ORIGINS": ORIGIN}, replicas=2) as stack:
             yield stack
     finally:
         if not os.environ.get("KEEP"):
@@ -129,6 +131,20 @@ def test_turns_sent_to_alternating_replicas_keep_one_conversation(cluster: Stack
     # The conversation starts once: only the first reply carries the disclaimer.
     disclaimer = replies[0][0]
     assert all(disclaimer not in reply for reply in replies[1:])
+
+
+def test_a_web_chat_visitor_keeps_one_replica_through_the_balancer(
+    cluster: Stack, library: Library
+) -> None:
+    # Long polling: every request of the session must reach the replica that holds it.
+    chat = SocketChat(cluster.url, ORIGIN, library.messages["disclaimer"]["us"])
+    try:
+        session = chat.start_session()
+        for text in ("hello", "what is spravato", "does ketamine cause nausea?"):
+            replies = chat.send({"message": text, "session_id": session, "customData": {}})
+            assert any(message_text(reply) for reply in replies), text
+    finally:
+        chat.close()
 
 
 def test_two_messages_of_one_sender_at_once_are_answered_in_order_each_once(

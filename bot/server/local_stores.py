@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -81,20 +82,24 @@ def init_cluster(data: Path, port: int) -> None:
 
 
 def postgres_service(data: Path, port: int, log: Path) -> Service:
-    """A PostgreSQL server on 127.0.0.1:``port`` with its data in ``data`` (made if new)."""
-    data = data.resolve()
+    """A PostgreSQL server on 127.0.0.1:``port`` with its data in ``data`` (made if new).
+
+    The cluster is made when the server starts (:func:`serve_postgres`), so that
+    composing the servers changes nothing on disk.
+    """
+    command = [sys.executable, "-m", "bot.server.local_stores", str(data.resolve()), str(port)]
+    return Service(
+        "PostgreSQL server", command, port, "DB_PORT", log, health=f"tcp://127.0.0.1:{port}"
+    )
+
+
+def serve_postgres(data: Path, port: int) -> None:
+    """Make the cluster in ``data`` if it is new, then become its server (never returns)."""
     if not (data / "PG_VERSION").exists():
         init_cluster(data, port)
     command = [str(postgres_bin() / "postgres"), "-D", str(data)]
-    command += ["-p", str(port), "-h", "127.0.0.1", "-k", str(data)]
-    return Service(
-        "PostgreSQL server",
-        as_postgres_user(command),
-        port,
-        "DB_PORT",
-        log,
-        health=f"tcp://127.0.0.1:{port}",
-    )
+    command = as_postgres_user([*command, "-p", str(port), "-h", "127.0.0.1", "-k", str(data)])
+    os.execvp(command[0], command)
 
 
 def redis_service(port: int, log: Path) -> Service:
@@ -106,3 +111,17 @@ def redis_service(port: int, log: Path) -> Service:
     return Service(
         "Redis server", command, port, "REDIS_PORT", log, health=f"tcp://127.0.0.1:{port}"
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m bot.server.local_stores DATA PORT``: the launcher's PostgreSQL server."""
+    data, port = argv if argv is not None else sys.argv[1:]
+    try:
+        serve_postgres(Path(data), int(port))
+    except StoreSetupError as error:
+        print(f"ERROR {error}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
