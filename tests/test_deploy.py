@@ -324,7 +324,7 @@ def test_kubernetes_probes_ask_what_the_launcher_asks() -> None:
 
 
 def test_the_committed_haproxy_config_is_the_balancers_rendering() -> None:
-    assert (ROOT / COMPOSE_CONFIG).read_text(encoding="utf-8") == compose_config()
+    assert COMPOSE_CONFIG.read_text(encoding="utf-8") == compose_config()
 
 
 def test_the_balancer_routes_to_exactly_the_compose_replicas() -> None:
@@ -334,7 +334,7 @@ def test_the_balancer_routes_to_exactly_the_compose_replicas() -> None:
     haproxy = compose()["services"]["haproxy"]
     (volume,) = haproxy["volumes"]
     source, target, _ = volume.split(":")
-    assert DEPLOY / source == ROOT / COMPOSE_CONFIG
+    assert DEPLOY / source == COMPOSE_CONFIG
     assert haproxy["command"][-2:] == ["-f", target]
     assert set(haproxy["depends_on"]) == set(replica_services())
 

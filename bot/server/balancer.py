@@ -39,7 +39,7 @@ Address = tuple[str, int]
 COMPOSE_REPLICAS: tuple[Address, ...] = (("rasa-1", 5005), ("rasa-2", 5005))
 """The Rasa replica services of ``deploy/compose.yml``, each on Rasa's default port."""
 COMPOSE_PORT = 5005
-COMPOSE_CONFIG = Path("deploy/haproxy.cfg")
+COMPOSE_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "haproxy.cfg"
 
 
 def haproxy_config(port: int, replicas: Sequence[Address], bind: str = "127.0.0.1") -> str:
