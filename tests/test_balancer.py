@@ -17,7 +17,7 @@ def backend(config: str, name: str) -> str:
 
 
 def test_every_replica_serves_both_rest_and_socketio_behind_one_port() -> None:
-    config = haproxy_config(5005, [5006, 5007])
+    config = haproxy_config(5005, [("127.0.0.1", 5006), ("127.0.0.1", 5007)])
 
     assert "bind 127.0.0.1:5005" in config
     for name in ("replicas", "socketio"):
@@ -26,7 +26,7 @@ def test_every_replica_serves_both_rest_and_socketio_behind_one_port() -> None:
 
 
 def test_rest_and_slack_go_to_the_least_busy_replica_and_socketio_stays_on_one() -> None:
-    config = haproxy_config(5005, [5006, 5007])
+    config = haproxy_config(5005, [("127.0.0.1", 5006), ("127.0.0.1", 5007)])
 
     assert "balance leastconn" in backend(config, "replicas")
     assert "balance source" in backend(config, "socketio")
@@ -34,7 +34,7 @@ def test_rest_and_slack_go_to_the_least_busy_replica_and_socketio_stays_on_one()
 
 
 def test_a_replica_gets_traffic_only_while_its_rest_channel_answers() -> None:
-    config = haproxy_config(5005, [5006])
+    config = haproxy_config(5005, [("127.0.0.1", 5006)])
 
     for name in ("replicas", "socketio"):
         assert f"option httpchk GET {HEALTH_PATH}" in backend(config, name)
@@ -49,7 +49,9 @@ def test_a_balancer_without_replicas_is_refused() -> None:
 @pytest.mark.server
 def test_haproxy_accepts_the_configuration(tmp_path: Path) -> None:
     path = tmp_path / "haproxy.cfg"
-    path.write_text(haproxy_config(5005, [5006, 5007]), encoding="utf-8")
+    path.write_text(
+        haproxy_config(5005, [("127.0.0.1", 5006), ("127.0.0.1", 5007)]), encoding="utf-8"
+    )
 
     checked = subprocess.run(["haproxy", "-c", "-f", str(path)], capture_output=True, text=True)
 

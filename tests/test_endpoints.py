@@ -36,6 +36,11 @@ def test_action_port_comes_from_the_environment():
     assert render({"ACTION_PORT": "6000"})["action_endpoint"]["url"].endswith(":6000/webhook")
 
 
+def test_action_host_comes_from_the_environment():
+    url = render({"ACTION_HOST": "actions", "ACTION_PORT": "5055"})["action_endpoint"]["url"]
+    assert url == "http://actions:5055/webhook"
+
+
 def test_an_unknown_tracker_store_is_a_clear_error():
     with pytest.raises(ValueError, match="TRACKER_STORE"):
         render({"TRACKER_STORE": "mongo"})

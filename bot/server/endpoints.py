@@ -4,14 +4,15 @@ Rasa's own ``${VAR}`` expansion has no defaults, so ``make`` renders
 ``.rasa-data/endpoints.yml`` from the environment instead. The committed
 ``endpoints.yml`` is this rendering with every default, for plain ``rasa shell``.
 
-Variables: ``ACTION_PORT`` (5055); ``TRACKER_STORE`` (``sqlite`` or ``postgres``);
-for SQLite ``SQLITE_PATH`` (``.rasa-data/tracker.db``); for PostgreSQL ``DB_HOST``,
-``DB_PORT``, ``DB_NAME``, ``DB_USER`` and ``DB_PASSWORD`` (when set, the password is left
-as ``${DB_PASSWORD}`` for Rasa to read at start, so it is never written to disk);
-``LOCK_STORE`` (``in_memory``, or ``redis``: replicas that share conversations keep each
-one's messages in order with it, :mod:`bot.server.lock_store`), with ``REDIS_HOST``
-(127.0.0.1), ``REDIS_PORT`` (6379), ``REDIS_DB`` (1) and ``REDIS_PASSWORD`` (left as
-``${REDIS_PASSWORD}`` when set).
+Variables: ``ACTION_HOST`` (127.0.0.1; in a container deployment, ``deploy/``, the
+action server's host name) and ``ACTION_PORT`` (5055); ``TRACKER_STORE`` (``sqlite``
+or ``postgres``); for SQLite ``SQLITE_PATH`` (``.rasa-data/tracker.db``); for
+PostgreSQL ``DB_HOST``, ``DB_PORT``, ``DB_NAME``, ``DB_USER`` and ``DB_PASSWORD`` (when
+set, the password is left as ``${DB_PASSWORD}`` for Rasa to read at start, so it is
+never written to disk); ``LOCK_STORE`` (``in_memory``, or ``redis``: replicas that
+share conversations keep each one's messages in order with it,
+:mod:`bot.server.lock_store`), with ``REDIS_HOST`` (127.0.0.1), ``REDIS_PORT`` (6379),
+``REDIS_DB`` (1) and ``REDIS_PASSWORD`` (left as ``${REDIS_PASSWORD}`` when set).
 """
 
 from __future__ import annotations
@@ -51,9 +52,10 @@ def render(env: Mapping[str, str]) -> dict[str, Any]:
             tracker["password"] = "${DB_PASSWORD}"
     else:
         raise ValueError(f"TRACKER_STORE must be 'sqlite' or 'postgres', not {store!r}")
+    host = env.get("ACTION_HOST", "127.0.0.1")
     port = int(env.get("ACTION_PORT", "5055"))
     config: dict[str, Any] = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{port}/webhook"},
+        "action_endpoint": {"url": f"http://{host}:{port}/webhook"},
         "tracker_store": tracker,
     }
     lock = env.get("LOCK_STORE", "in_memory")

@@ -100,7 +100,9 @@ def balancer(rasa_port: int, replicas: Sequence[int], logs: Path) -> Service:
         raise SystemExit("ERROR haproxy is missing: run `make replicas-install`")
     config = logs / "haproxy.cfg"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(haproxy_config(rasa_port, replicas), encoding="utf-8")
+    config.write_text(
+        haproxy_config(rasa_port, [("127.0.0.1", r) for r in replicas]), encoding="utf-8"
+    )
     return Service(
         "load balancer",
         ["haproxy", "-db", "-f", str(config)],
