@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,7 +27,6 @@ from tokenizers import Tokenizer
 
 MAX_TOKENS = 256
 _RECENT = 16
-_LINEAR = ("query.weight", "key.weight", "value.weight", "dense.weight")
 
 
 def model_folder() -> Path:
@@ -49,13 +49,41 @@ def blas_controller() -> ThreadpoolController:
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(-1, keepdims=True)
-    variance = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(variance + eps) * weight + bias
+    centred = x - mean
+    variance = np.square(centred).mean(-1, keepdims=True)
+    centred *= 1.0 / np.sqrt(variance + eps)
+    centred *= weight
+    centred += bias
+    return centred
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     # BERT's "gelu" is the exact one, with erf, not the tanh approximation.
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)).astype(x.dtype))
+    half = 0.5 * x
+    return half + half * erf(x * np.float32(1 / np.sqrt(2.0)))
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores -= scores.max(-1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(-1, keepdims=True)
+    return scores
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One transformer layer's weights, laid out for ``rows @ weight``."""
+
+    qkv: np.ndarray
+    qkv_bias: np.ndarray
+    out: np.ndarray
+    out_bias: np.ndarray
+    norm1: tuple[np.ndarray, np.ndarray]
+    up: np.ndarray
+    up_bias: np.ndarray
+    down: np.ndarray
+    down_bias: np.ndarray
+    norm2: tuple[np.ndarray, np.ndarray]
 
 
 class SentenceEncoder:
@@ -69,12 +97,20 @@ class SentenceEncoder:
         self.size = int(config["hidden_size"])
         self.eps = float(config["layer_norm_eps"])
         weights = load_file(str(folder / "model.safetensors"))
-        # PyTorch stores a linear layer as [out, in]; transpose once so that x @ W works.
-        self.w = {
-            name: np.ascontiguousarray(value.T) if name.endswith(_LINEAR) else value
-            for name, value in weights.items()
-            if value.dtype == np.float32
+        self.embeddings = {
+            name: weights[f"embeddings.{name}"]
+            for name in (
+                "word_embeddings.weight",
+                "position_embeddings.weight",
+                "token_type_embeddings.weight",
+                "LayerNorm.weight",
+                "LayerNorm.bias",
+            )
         }
+        self.encoder_layers = [
+            _layer(weights, f"encoder.layer.{i}.", self.size // self.heads)
+            for i in range(self.layers)
+        ]
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -114,51 +150,89 @@ class SentenceEncoder:
         return out
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        w = self.w
+        e = self.embeddings
         batch, length = ids.shape
         head_size = self.size // self.heads
-        x = (
-            w["embeddings.word_embeddings.weight"][ids]
-            + w["embeddings.position_embeddings.weight"][:length][None]
-            + w["embeddings.token_type_embeddings.weight"][0][None, None]
-        )
+        # Every linear layer works on one (batch * length, size) matrix: one BLAS call each.
+        x = e["word_embeddings.weight"][ids.ravel()].reshape(batch, length, self.size)
+        x += e["position_embeddings.weight"][:length]
+        x += e["token_type_embeddings.weight"][0]
         x = _layer_norm(
-            x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps
+            x.reshape(batch * length, self.size),
+            e["LayerNorm.weight"],
+            e["LayerNorm.bias"],
+            self.eps,
         )
-        padding = ((1.0 - mask[:, None, None, :]) * np.finfo(np.float32).min).astype(np.float32)
+        # A batch of one has no padding to hide from attention.
+        padding = None
+        if not mask.all():
+            padding = ((1.0 - mask[:, None, None, :]) * np.finfo(np.float32).min).astype(np.float32)
 
-        def split_heads(t: np.ndarray) -> np.ndarray:
-            return t.reshape(batch, length, self.heads, head_size).transpose(0, 2, 1, 3)
-
-        for i in range(self.layers):
-            layer = f"encoder.layer.{i}."
-
-            def linear(name: str, t: np.ndarray, layer: str = layer) -> np.ndarray:
-                return t @ w[f"{layer}{name}.weight"] + w[f"{layer}{name}.bias"]
-
-            q = split_heads(linear("attention.self.query", x))
-            k = split_heads(linear("attention.self.key", x))
-            v = split_heads(linear("attention.self.value", x))
-            scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head_size)) + padding
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, self.size)
-            x = _layer_norm(
-                linear("attention.output.dense", context) + x,
-                w[f"{layer}attention.output.LayerNorm.weight"],
-                w[f"{layer}attention.output.LayerNorm.bias"],
-                self.eps,
-            )
-            x = _layer_norm(
-                linear("output.dense", _gelu(linear("intermediate.dense", x))) + x,
-                w[f"{layer}output.LayerNorm.weight"],
-                w[f"{layer}output.LayerNorm.bias"],
-                self.eps,
-            )
+        for layer in self.encoder_layers:
+            qkv = x @ layer.qkv
+            qkv += layer.qkv_bias
+            q, k, v = qkv.reshape(batch, length, 3, self.heads, head_size).transpose(2, 0, 3, 1, 4)
+            scores = q @ k.transpose(0, 1, 3, 2)
+            if padding is not None:
+                scores += padding
+            context = _softmax(scores) @ v
+            context = context.transpose(0, 2, 1, 3).reshape(batch * length, self.size)
+            attended = context @ layer.out
+            attended += layer.out_bias
+            attended += x
+            x = _layer_norm(attended, *layer.norm1, self.eps)
+            up = x @ layer.up
+            up += layer.up_bias
+            down = _gelu(up) @ layer.down
+            down += layer.down_bias
+            down += x
+            x = _layer_norm(down, *layer.norm2, self.eps)
         weights = mask[:, :, None]
-        pooled = (x * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
+        pooled = (x.reshape(batch, length, self.size) * weights).sum(1) / np.clip(
+            weights.sum(1), 1e-9, None
+        )
         norms = np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return (pooled / norms).astype(np.float32)
+
+
+def _layer(weights: dict[str, np.ndarray], prefix: str, head_size: int) -> _Layer:
+    """One layer's weights from the safetensors file.
+
+    PyTorch stores a linear layer as [out, in]; they are transposed once so that
+    ``rows @ weight`` works. Query, key and value become one matrix (one BLAS call
+    instead of three), with the query pre-scaled by 1/sqrt(head size) as attention
+    scales the scores.
+    """
+
+    def linear(name: str) -> tuple[np.ndarray, np.ndarray]:
+        return (
+            np.ascontiguousarray(weights[f"{prefix}{name}.weight"].T),
+            weights[f"{prefix}{name}.bias"],
+        )
+
+    scale = np.float32(1.0 / np.sqrt(head_size))
+    (q, qb), (k, kb), (v, vb) = (linear(f"attention.self.{n}") for n in ("query", "key", "value"))
+    out, out_bias = linear("attention.output.dense")
+    up, up_bias = linear("intermediate.dense")
+    down, down_bias = linear("output.dense")
+    return _Layer(
+        qkv=np.ascontiguousarray(np.hstack([q * scale, k, v])),
+        qkv_bias=np.concatenate([qb * scale, kb, vb]),
+        out=out,
+        out_bias=out_bias,
+        norm1=(
+            weights[f"{prefix}attention.output.LayerNorm.weight"],
+            weights[f"{prefix}attention.output.LayerNorm.bias"],
+        ),
+        up=up,
+        up_bias=up_bias,
+        down=down,
+        down_bias=down_bias,
+        norm2=(
+            weights[f"{prefix}output.LayerNorm.weight"],
+            weights[f"{prefix}output.LayerNorm.bias"],
+        ),
+    )
 
 
 @lru_cache(maxsize=1)
