@@ -13,6 +13,8 @@
   server used about twice the CPU time per turn for the same throughput
   (``make bench-load``). The setting must be in the environment before numpy is
   first imported, so Rasa is imported only in :func:`main`.
+- It installs :mod:`bot.server.model_loading`: DIET's weights are loaded without the
+  training step Rasa runs first, most of the server's start-up time.
 - For ``run`` and ``shell`` it first connects to the SQL tracker store named in
   ``--endpoints``. Rasa 3.6 starts anyway when it cannot, and then keeps every
   conversation in memory only, where a restart loses it; this refuses to start
@@ -98,7 +100,7 @@ def main() -> None:
     use_one_blas_thread(os.environ)
     from rasa.__main__ import main as rasa_main
 
-    from bot.server import action_fallback, action_validation
+    from bot.server import action_fallback, action_validation, model_loading
 
     endpoints = endpoints_path(sys.argv[1:])
     if endpoints is not None:
@@ -108,6 +110,7 @@ def main() -> None:
             sys.exit(f"ERROR {error}")
     action_fallback.install(action_fallback.action_timeout())
     action_validation.install()
+    model_loading.install()
     rasa_main()
 
 
