@@ -8,6 +8,13 @@
 - It installs :mod:`bot.server.action_validation`: Rasa checks each action server reply
   against a JSON schema, and re-checked the schema itself every time (a fifth of the
   server's time under load, ``make bench-load``).
+- It runs numpy's BLAS (OpenBLAS) on one thread. With more, OpenBLAS's worker
+  threads keep spinning after every small matrix product of a message, and the
+  server used about twice the CPU time per turn for the same throughput
+  (``make bench-load``). The setting must be in the environment before numpy is
+  first imported, so Rasa is imported only in :func:`main`.
+- It installs :mod:`bot.server.model_loading`: DIET's weights are loaded without the
+  training step Rasa runs first, most of the server's start-up time.
 - For ``run`` and ``shell`` it first connects to the SQL tracker store named in
   ``--endpoints``. Rasa 3.6 starts anyway when it cannot, and then keeps every
   conversation in memory only, where a restart loses it; this refuses to start
@@ -19,16 +26,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 
 import sqlalchemy as sa
-from rasa.__main__ import main as rasa_main
 
-from bot.server import action_fallback, action_validation
 from bot.server.endpoints import REDIS_LOCK_STORE
 
 CONNECT_TIMEOUT_SECONDS = 5
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1"}
+"""Set for the server unless the environment already chooses otherwise."""
 
 
 class StoreUnavailable(Exception):
@@ -113,8 +121,19 @@ def check_lock_store(endpoints: str) -> None:
         client.close()
 
 
+def use_one_blas_thread(environ: MutableMapping[str, str]) -> None:
+    """Ask for one BLAS thread, unless ``environ`` already sets the number."""
+    for name, value in ONE_THREAD.items():
+        environ.setdefault(name, value)
+
+
 def main() -> None:
     """Check the stores, install the action fallback, then run Rasa's command line."""
+    use_one_blas_thread(os.environ)
+    from rasa.__main__ import main as rasa_main
+
+    from bot.server import action_fallback, action_validation, model_loading
+
     endpoints = endpoints_path(sys.argv[1:])
     if endpoints is not None:
         try:
@@ -124,6 +143,7 @@ def main() -> None:
             sys.exit(f"ERROR {error}")
     action_fallback.install(action_fallback.action_timeout())
     action_validation.install()
+    model_loading.install()
     rasa_main()
 
 
