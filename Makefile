@@ -197,8 +197,8 @@ bench-crisis: train ## Crisis benchmark: danger caught by kind, false alarms; fi
 	$(BIN)/python -m tools.bench_crisis --out reports
 
 .PHONY: bench-load
-bench-load: train ## Load benchmark: full stack over REST at 1, 10 and 50 users, tracker checks, py-spy profile (writes reports/load-bench.*; ~8 min)
-	$(BIN)/python -m tools.bench_load --out reports
+bench-load: train replicas-install ## Load benchmark: one server, then 1 and 2 replicas, over REST at 1, 10 and 50 users; tracker checks, py-spy profile (writes reports/load-bench.*; ~20 min)
+	$(BIN)/python -m tools.bench_load --replicas single,1,2 --out reports
 
 crisis-lines: $(BIN)/.installed ## Write the crisis responses into domain.yml after editing content/crisis_responses.yml or crisis_lines.yml
 	$(BIN)/python -m tools.crisis_responses

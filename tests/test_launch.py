@@ -30,6 +30,11 @@ def test_replicas_follow_the_rasa_port_unless_their_ports_are_given() -> None:
     assert replica_ports({}) == []
 
 
+def test_one_replica_goes_behind_the_balancer_only_when_its_port_is_named() -> None:
+    assert replica_ports({"REPLICAS": "1"}) == []
+    assert replica_ports({"REPLICAS": "1", "REPLICA_PORTS": "7001"}) == [7001]
+
+
 @pytest.mark.parametrize(
     ("env", "problem"),
     [

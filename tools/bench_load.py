@@ -2,9 +2,9 @@
 
 Starts the Rasa server (trained model, 127.0.0.1) beside the action server with a
 fresh SQLite tracker store in a temporary folder, on free ports, through
-:mod:`tools.stack` (the same launcher the end-to-end tests use); with ``--replicas
-1,2`` it then does the same for 2 Rasa replicas behind the load balancer, with
-PostgreSQL and the Redis lock store (``make run REPLICAS=2``), and reports the two
+:mod:`tools.stack` (the same launcher the end-to-end tests use). With ``--replicas
+single,1,2`` it does the same for 1, then 2 Rasa replicas behind the load balancer,
+with PostgreSQL and the Redis lock store (``make run REPLICAS=2``), and reports them
 side by side. For each:
 
 1. start-up: time from process start to the first answered message;
@@ -422,7 +422,7 @@ def post_json(url: str, payload: Mapping[str, Any], timeout: float) -> list[dict
 
 
 @contextmanager
-def stack(folder: Path, replicas: int = 1) -> Iterator[tuple[Servers, dict[str, float]]]:
+def stack(folder: Path, replicas: int = 0) -> Iterator[tuple[Servers, dict[str, float]]]:
     """Start Rasa and the action server; yield them with start-up times, then stop them."""
     began = time.monotonic()
     with started(folder, ready="/", replicas=replicas) as servers:
@@ -439,7 +439,7 @@ def stack(folder: Path, replicas: int = 1) -> Iterator[tuple[Servers, dict[str, 
             "first_message_ms": round((first - before) * 1000, 1),
         }
         ports = {"actions": servers.action_port}
-        if replicas > 1:
+        if replicas:
             ports["balancer"] = servers.rasa_port
             ports.update({f"rasa-{i}": p for i, p in enumerate(servers.replica_ports, 1)})
             for role, setting in (("postgres", "DB_PORT"), ("redis", "REDIS_PORT")):
@@ -505,12 +505,12 @@ def profile(
 
 
 def topology_name(replicas: int) -> str:
-    """How the report names a topology."""
-    if replicas == 1:
+    """How the report names a topology (0: one Rasa server, as ``make run`` starts it)."""
+    if not replicas:
         return "one Rasa server, SQLite tracker store (make run)"
     return (
-        f"{replicas} Rasa replicas behind HAProxy, PostgreSQL and the Redis lock store "
-        f"(make run REPLICAS={replicas})"
+        f"{replicas} Rasa replica(s) behind HAProxy, PostgreSQL and the Redis lock store "
+        f"(REPLICAS={replicas}" + (")" if replicas > 1 else " with REPLICA_PORTS)")
     )
 
 
@@ -565,7 +565,7 @@ def comparison_markdown(topologies: Sequence[Mapping[str, Any]]) -> list[str]:
         "## Side by side",
         "",
         "| level | "
-        + " | ".join(f"{t['replicas']}: turns/s, p95 ms" for t in topologies)
+        + " | ".join(f"{t['replicas'] or 'single'}: turns/s, p95 ms" for t in topologies)
         + " | throughput ratio |",
         "|---|" + "---|" * (len(topologies) + 1),
     ]
@@ -596,7 +596,7 @@ def markdown(result: Mapping[str, Any]) -> str:
         lines += topology_markdown(top)
     lines += [
         "Targets: zero errors and zero lost or crossed turns at 50 users; "
-        "p95 below 300 ms at 10 users; with 2 replicas, 1.7 times one server's throughput "
+        "p95 below 300 ms at 10 users; with 2 replicas, 1.7 times one replica's throughput "
         "at 10 closed-loop users.",
         "",
         "Notes: latency is from sending a message to reading the whole reply. turns/s is "
@@ -616,6 +616,11 @@ def markdown(result: Mapping[str, Any]) -> str:
 def parse_levels(text: str) -> list[int]:
     """``"1,10,50"`` as a list of user counts (empty text: none)."""
     return [int(x) for x in text.split(",") if x.strip()]
+
+
+def parse_topologies(text: str) -> list[int]:
+    """``"single,1,2"`` as replica counts, 0 standing for one Rasa server without a balancer."""
+    return [0 if x.strip() == "single" else int(x) for x in text.split(",") if x.strip()]
 
 
 def parse_think(text: str) -> tuple[float, float]:
@@ -640,9 +645,9 @@ def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
         "--replicas",
-        type=parse_levels,
-        default=[1],
-        help="topologies to compare: 1 is one Rasa server, N>1 replicas behind the balancer",
+        type=parse_topologies,
+        default=[0],
+        help="topologies to compare: single (one Rasa server), or N replicas behind the balancer",
     )
     return parser.parse_args(argv)
 
@@ -657,7 +662,7 @@ def run_topology(
     levels: list[Level] = []
     prof: dict[str, Any] = {}
     try:
-        what = f"{replicas} Rasa replicas" if replicas > 1 else "Rasa"
+        what = f"{replicas} Rasa replica(s) behind the balancer" if replicas else "Rasa"
         print(f"starting {what} and the action server (store in {folder}) ...", flush=True)
         with stack(folder, replicas) as (servers, startup):
             idle = idle_cpu_share(servers)

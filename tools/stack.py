@@ -3,7 +3,7 @@
 The launcher (:mod:`bot.server.launch`, as ``make run`` uses it) starts the action
 server (and the page server) and then Rasa with the trained model; :func:`started`
 gives it free ports and a fresh SQLite tracker store in a folder, waits until Rasa
-answers, and stops every server afterwards. With ``replicas`` above 1 it starts Rasa
+answers, and stops every server afterwards. With ``replicas`` it starts that many Rasa
 replicas behind the load balancer instead, as ``make run REPLICAS=N`` does, with their
 own PostgreSQL and Redis servers unless ``env`` names others.
 """
@@ -100,19 +100,19 @@ def started(
     credentials: Path = ROOT / "credentials.yml",
     rasa_args: Sequence[str] = (),
     ready: str = "/webhooks/rest/",
-    replicas: int = 1,
+    replicas: int = 0,
 ) -> Iterator[Stack]:
     """Rasa and its action server (unless not ``actions``), ready when Rasa answers ``ready``.
 
     With ``page``, the web page server too. ``env`` reaches the servers and chooses the
     tracker store (see :func:`write_endpoints`). Without ``actions`` nothing listens on
-    the action port until a test puts it there. With ``replicas`` above 1, ``folder``
+    the action port until a test puts it there. With ``replicas`` (1 or more), ``folder``
     must be open to the ``postgres`` user when the launcher runs PostgreSQL itself.
     """
     assert actions or not page, "the launcher starts the page server with the action server"
-    assert actions or replicas == 1, "replicas are started by the launcher"
+    assert actions or not replicas, "replicas are started by the launcher"
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
-    replica_ports = tuple(free_port() for _ in range(replicas)) if replicas > 1 else ()
+    replica_ports = tuple(free_port() for _ in range(replicas))
     if replica_ports:
         env = {**replica_settings(replica_ports), **env}
     endpoints = write_endpoints(folder, action_port, env)

@@ -61,8 +61,15 @@ class AnswerRetriever(PersistedComponent):
         return self.persist(self._index)
 
     def restore(self, saved: UnitIndex) -> None:
-        """Take back the index built at training."""
+        """Take back the index built at training, and get ready to answer.
+
+        The encoder's graph and the content are built now, while the model loads, not
+        on the first person's message: the server answers its health check (and the
+        load balancer sends it messages) only once the model is loaded.
+        """
         self._index = saved
+        default_encoder().encode(["ready"])
+        default_library()
 
     def _rank(self, text: str) -> list[dict[str, Any]]:
         assert self._index is not None

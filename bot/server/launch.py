@@ -60,17 +60,19 @@ def port(env: Mapping[str, str], setting: str) -> int:
 
 
 def replica_ports(env: Mapping[str, str]) -> list[int]:
-    """The port of each Rasa replica: none when ``REPLICAS`` is 1 (Rasa on ``RASA_PORT``)."""
+    """The port of each Rasa replica behind the balancer.
+
+    None when ``REPLICAS`` is 1 (Rasa itself on ``RASA_PORT``), unless ``REPLICA_PORTS``
+    names a port for it: one replica behind the balancer, to compare with more.
+    """
     value = env.get("REPLICAS") or "1"
     if not value.isdigit() or not 1 <= int(value) <= 16:
         raise SystemExit(f"ERROR REPLICAS={value!r} is not a number of replicas (1-16)")
     count = int(value)
-    if count == 1:
-        return []
     listed = [p.strip() for p in (env.get("REPLICA_PORTS") or "").split(",") if p.strip()]
     if not listed:
         first = port(env, "RASA_PORT") + 1
-        return list(range(first, first + count))
+        return list(range(first, first + count)) if count > 1 else []
     if len(listed) != count:
         raise SystemExit(f"ERROR REPLICA_PORTS names {len(listed)} ports for REPLICAS={count}")
     return [port({"REPLICA_PORTS": p}, "REPLICA_PORTS") for p in listed]
