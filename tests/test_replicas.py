@@ -57,8 +57,7 @@ def cluster() -> Iterator[Stack]:
         with started(folder, {"WEB_ORIGINS": ORIGIN}, replicas=2) as stack:
             yield stack
     finally:
-        if not os.environ.get("KEEP"):
-            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def events(stack: Stack, sender: str) -> list[tuple[str, dict]]:
