@@ -174,13 +174,18 @@ def test_the_action_server_alone_starts_checked_and_stops_on_ctrl_c(tmp_path: Pa
     port = free_port()
     env = {"ACTION_PORT": str(port), "LOG_DIR": str(tmp_path)}
     log = tmp_path / "launch.log"
+    banner = f"Action server on http://127.0.0.1:{port}."
     with running([*LAUNCH, "actions"], env, log) as process:
         wait_for_http(f"http://127.0.0.1:{port}/health", process, log)
+        # The launcher sees the server ready at its own next check, a moment later.
+        deadline = time.monotonic() + 30
+        while banner not in log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.1)
         os.killpg(process.pid, signal.SIGINT)
         assert process.wait(timeout=60) == 128 + signal.SIGINT
     said = log.read_text(encoding="utf-8")
     assert "Clinic: none, answers stay general" in said
-    assert f"Action server on http://127.0.0.1:{port}." in said
+    assert banner in said
     assert (tmp_path / "actions.log").exists()
 
 
