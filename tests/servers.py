@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import queue
 import secrets
 import shutil
+import subprocess
 import tempfile
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ import socketio
 import yaml
 
 from bot.server import local_stores
+from bot.server.supervisor import answers
 from tools.stack import ROOT, free_port
 
 SOCKET = yaml.safe_load((ROOT / "credentials.yml").read_text())[
@@ -115,3 +120,21 @@ class Postgres:
         # Trust authentication ignores the password, but Rasa needs ${DB_PASSWORD} set.
         unused = secrets.token_hex(8)
         return {"TRACKER_STORE": "postgres", "DB_PORT": str(self.port), "DB_PASSWORD": unused}
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """A throwaway Redis server from Debian's packages, as the launcher runs it: its port
+    and process (a test may stop it early)."""
+    port = free_port()
+    command = local_stores.redis_service(port, Path(os.devnull)).command
+    process = subprocess.Popen(list(command), stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not answers(f"tcp://127.0.0.1:{port}"):
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+        yield port, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

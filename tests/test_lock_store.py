@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from functools import partial
+from pathlib import Path
 
 import pytest
 
-from bot.server.endpoints import REDIS_LOCK_STORE
+from bot.server.endpoints import REDIS_LOCK_STORE, render, to_yaml
 from bot.server.lock_store import AtomicRedisLockStore
-from bot.server.supervisor import answers
+from bot.server.rasa_cli import StoreUnavailable, check_lock_store
+from tests.servers import redis_server
 from tools.stack import free_port
 
 pytestmark = pytest.mark.server
@@ -23,18 +23,8 @@ REPLICAS = 4
 
 @pytest.fixture(scope="module")
 def redis_port() -> Iterator[int]:
-    port = free_port()
-    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while not answers(f"tcp://127.0.0.1:{port}"):
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
+    with redis_server() as (port, _):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def store(port: int) -> AtomicRedisLockStore:
@@ -116,3 +106,25 @@ def test_rasa_finds_the_lock_store_by_the_type_in_the_endpoints_file(redis_port:
 
     assert isinstance(created, AtomicRedisLockStore)
     assert created.issue_ticket("found") == 0
+
+
+def test_the_server_start_check_names_an_unreachable_lock_store(tmp_path: Path) -> None:
+    closed = free_port()
+    endpoints = tmp_path / "endpoints.yml"
+    config = {"LOCK_STORE": "redis", "REDIS_PORT": str(closed)}
+    endpoints.write_text(to_yaml(render(config)), encoding="utf-8")
+
+    with pytest.raises(
+        StoreUnavailable, match=f"Cannot reach the lock store \\(redis at 127.0.0.1:{closed}/1\\)"
+    ):
+        check_lock_store(str(endpoints))
+
+
+def test_the_server_start_check_passes_a_reachable_lock_store(
+    tmp_path: Path, redis_port: int
+) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    config = {"LOCK_STORE": "redis", "REDIS_PORT": str(redis_port)}
+    endpoints.write_text(to_yaml(render(config)), encoding="utf-8")
+
+    check_lock_store(str(endpoints))

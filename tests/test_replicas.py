@@ -25,8 +25,8 @@ import sqlalchemy as sa
 
 from bot.core.content import Library
 from bot.server.supervisor import answers, listener_pids
-from tests.servers import SocketChat, message_text, say
-from tools.stack import MODEL, Stack, free_port, started
+from tests.servers import SocketChat, message_text, redis_server, say
+from tools.stack import MODEL, Stack, started
 from tools.tracker_db import EVENTS, open_store, store_url
 
 pytestmark = [pytest.mark.model, pytest.mark.postgres]
@@ -247,23 +247,15 @@ def test_a_crashed_replica_loses_no_stored_turn_and_the_other_keeps_answering(
 
 
 @pytest.fixture
-def redis_server() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    port = free_port()
-    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    try:
-        while not answers(f"tcp://127.0.0.1:{port}"):
-            time.sleep(0.1)
-        yield port, process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def lock_store() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    with redis_server() as started_redis:
+        yield started_redis
 
 
 def test_with_the_lock_store_down_a_message_gets_a_clear_error_not_an_unordered_answer(
-    redis_server: tuple[int, subprocess.Popen[bytes]],
+    lock_store: tuple[int, subprocess.Popen[bytes]],
 ) -> None:
-    port, redis = redis_server
+    port, redis = lock_store
     folder = open_folder("kb-lockstore-")
     settings = {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port)}
     try:

@@ -252,11 +252,11 @@ def run_level(
 ) -> Level:
     """One level, with the load average and the servers' CPU time around it."""
     level = Level(name, users, think_time, load_before=os.getloadavg())
-    cpu_before = {k: cpu_seconds(p) for k, p in pids(servers).items()}
+    cpu_before = {k: cpu_seconds(p) for k, p in servers.processes.items()}
     budget = (args.conversations, args.duration)
     asyncio.run(drive(servers.url, level, *budget, phrasings, args.seed, args.timeout))
     level.load_after = os.getloadavg()
-    level.cpu = {k: cpu_seconds(p) - cpu_before[k] for k, p in pids(servers).items()}
+    level.cpu = {k: cpu_seconds(p) - cpu_before[k] for k, p in servers.processes.items()}
     summary = summarise(level)
     print(
         f"  {name}: {summary['turns']} turns in {level.elapsed:.1f} s, "
@@ -382,11 +382,6 @@ def pid_listening_on(port: int) -> int:
     return pids[0]
 
 
-def pids(servers: Servers) -> Mapping[str, int]:
-    """The server processes by role."""
-    return servers.processes
-
-
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU seconds the process has used."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -395,9 +390,11 @@ def cpu_seconds(pid: int) -> float:
 
 def idle_cpu_share(servers: Servers, seconds: float = 5.0) -> dict[str, float]:
     """The share of one core each server uses while nobody talks to it."""
-    before = {k: cpu_seconds(p) for k, p in pids(servers).items()}
+    before = {k: cpu_seconds(p) for k, p in servers.processes.items()}
     time.sleep(seconds)
-    return {k: round((cpu_seconds(p) - before[k]) / seconds, 2) for k, p in pids(servers).items()}
+    return {
+        k: round((cpu_seconds(p) - before[k]) / seconds, 2) for k, p in servers.processes.items()
+    }
 
 
 def memory_mb(pid: int) -> dict[str, float]:
@@ -672,7 +669,7 @@ def run_topology(
             for users in args.think_levels:
                 name = f"{users}u-think"
                 levels.append(run_level(servers, name, users, args.think_time, args, phrasings))
-            memory = {k: memory_mb(p) for k, p in pids(servers).items()}
+            memory = {k: memory_mb(p) for k, p in servers.processes.items()}
             sent = {WARMUP_SENDER: ["hello"]}
             for level in levels:
                 sent.update(level.sent)

@@ -51,11 +51,16 @@ def run_tool(tool: str, *args: str) -> None:
         raise StoreSetupError(f"{tool} failed ({done.returncode}): {done.stderr.strip()}")
 
 
+def listening(data: Path, port: int) -> list[str]:
+    """The server options for 127.0.0.1:``port``, its Unix socket in ``data``."""
+    return ["-p", str(port), "-h", "127.0.0.1", "-k", str(data)]
+
+
 def pg_ctl(data: Path, action: str, port: int = 0) -> None:
     """Start (on 127.0.0.1:``port``) or stop the server of ``data``, and wait until done."""
     data = data.resolve()
     if action == "start":
-        options = f"-p {port} -h 127.0.0.1 -k {data}"
+        options = " ".join(listening(data, port))
         run_tool(
             "pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "start"
         )
@@ -97,8 +102,9 @@ def serve_postgres(data: Path, port: int) -> None:
     """Make the cluster in ``data`` if it is new, then become its server (never returns)."""
     if not (data / "PG_VERSION").exists():
         init_cluster(data, port)
-    command = [str(postgres_bin() / "postgres"), "-D", str(data)]
-    command = as_postgres_user([*command, "-p", str(port), "-h", "127.0.0.1", "-k", str(data)])
+    command = as_postgres_user(
+        [str(postgres_bin() / "postgres"), "-D", str(data), *listening(data, port)]
+    )
     os.execvp(command[0], command)
 
 

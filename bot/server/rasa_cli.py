@@ -93,23 +93,22 @@ def check_tracker_store(endpoints: str) -> None:
 
 
 def check_lock_store(endpoints: str) -> None:
-    """Ping the Redis lock store of ``endpoints``, if it has one; raise if that fails."""
+    """Ping the Redis lock store of ``endpoints``, if it has one; raise if that fails.
+
+    The store is made from the endpoint settings as Rasa makes it (password, TLS,
+    database), so the check reaches Redis the way the server will.
+    """
     import redis
     from rasa.utils.endpoints import read_endpoint_config
+
+    from bot.server.lock_store import AtomicRedisLockStore
 
     config = read_endpoint_config(endpoints, "lock_store")
     if config is None or config.type not in ("redis", REDIS_LOCK_STORE):
         return
     options = config.kwargs
     where = f"redis at {config.url}:{options.get('port', 6379)}/{options.get('db', 1)}"
-    client = redis.Redis(
-        host=config.url,
-        port=int(options.get("port", 6379)),
-        db=int(options.get("db", 1)),
-        password=options.get("password"),
-        socket_timeout=CONNECT_TIMEOUT_SECONDS,
-        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
-    )
+    client = AtomicRedisLockStore(config, socket_timeout=CONNECT_TIMEOUT_SECONDS).red
     try:
         client.ping()
     except redis.RedisError as error:
