@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.answer_selection import Settings
+from bot.core.wordings import load_wordings
 from bot.quality.nlu_data import normalise, training_examples
 from tools.answer_eval import DEV_SET, read_questions, score, set_paths
 from tools.bench_answers import project_outcome
@@ -30,6 +31,7 @@ WRONG_CEILING = 0.13
 def test_no_question_is_in_the_training_data_or_the_units(name, library):
     seen = {normalise(text) for text, _ in training_examples(ROOT)}
     seen |= {normalise(t) for unit in library.units.values() for t in unit.texts}
+    seen |= {normalise(t) for t in load_wordings(library).texts()}
     overlap = [q.text for q in read_questions(SETS[name]) if normalise(q.text) in seen]
     assert overlap == []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.wordings import Wordings
 from bot.nlu.retrieval import UnitIndex, candidates_from
 from bot.nlu.sentence_encoder import default_encoder
 
@@ -62,3 +63,32 @@ def test_the_encoder_remembers_a_text_it_just_embedded():
     encoder = default_encoder()
     first = encoder.encode_one("a message seen twice")
     assert encoder.encode_one("a message seen twice") is first
+
+
+def test_a_training_wording_teaches_its_unit_a_new_way_of_asking(units):
+    question = "is there a funny flavour in the back of the mouth"
+    plain = UnitIndex.build(units, default_encoder())
+    taught = UnitIndex.build(
+        units, default_encoder(), extra=Wordings({"spravato_taste": (question,)})
+    )
+    before, after = (
+        next(
+            c
+            for c in i.rank(question, default_encoder().encode_one(question), limit=50)
+            if c.unit == "spravato_taste"
+        )
+        for i in (plain, taught)
+    )
+    assert after.score > before.score
+
+
+def test_questions_no_unit_answers_take_probability_from_every_unit(units):
+    question = "what is the parking situation at your clinic"
+    vector = default_encoder().encode_one(question)
+    plain = UnitIndex.build(units, default_encoder())
+    taught = UnitIndex.build(
+        units, default_encoder(), extra=Wordings(none=(question, "where do I park"))
+    )
+    assert (
+        taught.rank(question, vector)[0].probability < plain.rank(question, vector)[0].probability
+    )

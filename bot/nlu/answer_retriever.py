@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.core.content import CONTENT_DIR, default_library
 from bot.core.crisis_lines import LINES_FILE
 from bot.core.questions import split_questions
+from bot.core.wordings import WORDINGS_DIR, load_wordings
 from bot.nlu.persisted import PersistedComponent
 from bot.nlu.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
 from bot.nlu.sentence_encoder import default_encoder
@@ -48,16 +49,20 @@ class AnswerRetriever(PersistedComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The answer files' contents and the crisis lines they name: an edit retrains the index."""
+        """The answer units, their wordings and the crisis lines they name: an edit retrains."""
         digest = hashlib.sha256(LINES_FILE.read_bytes())
-        for path in sorted((CONTENT_DIR / "answers").glob("*.yml")):
+        files = [*(CONTENT_DIR / "answers").glob("*.yml"), *WORDINGS_DIR.glob("*.yml")]
+        for path in sorted(files):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Index the answer units of the project's content and persist the index."""
-        self._index = UnitIndex.build(default_library().units.values(), default_encoder())
+        """Index the answer units and their training wordings, and persist the index."""
+        library = default_library()
+        self._index = UnitIndex.build(
+            library.units.values(), default_encoder(), extra=load_wordings(library)
+        )
         return self.persist(self._index)
 
     def restore(self, saved: UnitIndex) -> None:

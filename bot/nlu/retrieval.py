@@ -1,12 +1,15 @@
 """Find the answer units closest to a question.
 
-Each unit is known by its wordings: its question, its example wordings and its
-answer. A question's score for a unit adds two views of it:
+Each unit is known by its wordings: its question, its example wordings, its
+training wordings (``data/answers/``, :mod:`bot.core.wordings`) and its answer. A
+question's score for a unit adds two views of it:
 
 - ``probability``: a logistic regression over MiniLM sentence embeddings with one class
   per unit (paraphrases: "knocked out" near "awake"). Units compete for the
   probability, so a question that fits two units equally scores low for both, and the
-  answer action says it has no good answer instead of guessing;
+  answer action says it has no good answer instead of guessing. One more class, learnt
+  from questions no unit answers, takes probability from every unit when a question
+  looks like those;
 - ``similarity``: the best cosine similarity to any one wording, embedding and TF-IDF
   (word and character n-grams: rare exact words and misspellings, "lamictal",
   "spravado") half each. The index is built when the model is trained
@@ -26,6 +29,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 
 from bot.core.content import AnswerUnit
+from bot.core.wordings import Wordings
 from bot.nlu.sentence_encoder import SentenceEncoder
 from bot.nlu.text_classifier import logistic_regression, ngram_features
 
@@ -36,6 +40,8 @@ PARTS_KEY = "answer_parts"
 
 DEFAULT_SIMILARITY_WEIGHT = 0.5
 """How much the best cosine similarity adds to the classifier's probability."""
+NO_UNIT = ""
+"""The classifier's label for questions that no unit answers."""
 
 
 @dataclass(frozen=True)
@@ -73,9 +79,14 @@ class UnitIndex:
 
     @classmethod
     def build(
-        cls, units: Iterable[AnswerUnit], encoder: SentenceEncoder, c: float = 10.0
+        cls,
+        units: Iterable[AnswerUnit],
+        encoder: SentenceEncoder,
+        c: float = 10.0,
+        extra: Wordings | None = None,
     ) -> UnitIndex:
-        """Embed, vectorise and learn the wordings of ``units``."""
+        """Embed, vectorise and learn the wordings of ``units``, with their ``extra`` ones."""
+        extra = extra or Wordings()
         unit_ids: list[str] = []
         starts: list[int] = []
         wordings: list[str] = []
@@ -83,7 +94,7 @@ class UnitIndex:
         for unit in units:
             unit_ids.append(unit.id)
             starts.append(len(wordings))
-            texts = (*unit.texts, unit.answer)
+            texts = (*unit.texts, *extra.of(unit.id), unit.answer)
             wordings.extend(texts)
             labels.extend([unit.id] * len(texts))
         if len(unit_ids) < 2:
@@ -91,7 +102,12 @@ class UnitIndex:
         features = ngram_features(chars=(3, 5))
         rows = normalize(features.fit_transform(wordings)).tocsr()
         dense = encoder.encode(wordings)
-        classifier = logistic_regression(c).fit(dense, labels)
+        if extra.none:
+            dense_none = encoder.encode(list(extra.none))
+            fitted = np.vstack([dense, dense_none]), [*labels, *[NO_UNIT] * len(extra.none)]
+        else:
+            fitted = dense, labels
+        classifier = logistic_regression(c).fit(*fitted)
         classes = [str(label) for label in classifier.classes_]
         columns = np.array([classes.index(u) for u in unit_ids])
         return cls(tuple(unit_ids), np.asarray(starts), dense, features, rows, classifier, columns)
