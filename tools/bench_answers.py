@@ -15,8 +15,8 @@ answer units that answer each question), in one run:
    (Rasa's default pipeline, the non-knowledge intents from ``data/nlu``).
 
 Rows 3-5 need a threshold below which they decline; each is chosen on the
-development set (``tests/answers/dev.yml``) to maximise hit@1 minus three times the
-wrong-answer rate, the same rule that chose the project's settings. Writes
+development sets (:data:`tools.answer_eval.DEV_SETS`, pooled) to maximise hit@1 minus
+three times the wrong-answer rate, the same rule that chose the project's settings. Writes
 ``reports/answer-bench.json`` and ``.md``, and the project's misses in
 ``reports/answer-errors.md``. A benchmark, not a test: it reports, it does not judge.
 Run it with ``make bench-answers``.
@@ -41,10 +41,11 @@ import yaml
 
 from bot.core.answer_selection import Settings, choose_for_parse, intent_ranking
 from bot.core.content import KNOWLEDGE_INTENTS, Library, load_library
+from bot.core.wordings import Wordings, load_wordings
 from bot.nlu.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
 from bot.nlu.sentence_encoder import default_encoder
 from bot.quality.nlu_data import training_examples
-from tools.answer_eval import DEV_SET, Outcome, Question, read_questions, score, set_paths
+from tools.answer_eval import DEV_SETS, Outcome, Question, read_questions, score, set_paths
 from tools.bench_nlu import rasa_stock_config, train_rasa
 
 MODEL = Path("models") / "current.tar.gz"
@@ -122,21 +123,28 @@ def thresholded(ranked: Sequence[tuple[list[str], float]], threshold: float) -> 
 
 
 def best_threshold(dev: Sequence[Question], outcomes_at: Callable[[float], list[Outcome]]) -> float:
-    """The threshold that maximises the objective on the development set."""
+    """The threshold that maximises the objective on the development questions."""
     return max(THRESHOLDS, key=lambda t: objective(score(dev, outcomes_at(t))))
 
 
 # ---------- Rasa's ResponseSelector, the Rasa-native peer ----------
 
 
-def selector_training_files(library: Library, folder: Path) -> tuple[Path, Path]:
-    """NLU data (non-knowledge intents plus ``faq/<unit>``) and a domain with the responses."""
+def selector_training_files(
+    library: Library, wordings: Wordings, folder: Path
+) -> tuple[Path, Path]:
+    """NLU data (non-knowledge intents plus ``faq/<unit>``) and a domain with the responses.
+
+    The selector learns from what the project's ranker learns from: each unit's
+    wordings and training wordings, and the questions no unit answers as out of scope.
+    """
     examples: dict[str, list[str]] = {}
     for text, intent in training_examples():
         if intent not in KNOWLEDGE_INTENTS:
             examples.setdefault(intent, []).append(text)
+    examples.setdefault("out_of_scope", []).extend(wordings.none)
     for unit in library.units.values():
-        examples[f"{FAQ}/{unit.id}"] = list(unit.texts)
+        examples[f"{FAQ}/{unit.id}"] = [*unit.texts, *wordings.of(unit.id)]
     nlu = [
         {"intent": intent, "examples": "".join(f"- {json.dumps(t)}\n" for t in texts)}
         for intent, texts in examples.items()
@@ -153,9 +161,11 @@ def selector_training_files(library: Library, folder: Path) -> tuple[Path, Path]
     return nlu_path, domain_path
 
 
-def train_response_selector(library: Library, folder: Path) -> tuple[Path, float]:
+def train_response_selector(
+    library: Library, wordings: Wordings, folder: Path
+) -> tuple[Path, float]:
     """Train Rasa's default pipeline with the units as a retrieval intent."""
-    nlu, domain = selector_training_files(library, folder)
+    nlu, domain = selector_training_files(library, wordings, folder)
     stock = rasa_stock_config()
     # The selector answers the retrieval intent "faq"; its results are kept under that name.
     pipeline = [
@@ -234,7 +244,7 @@ def reblend(parse: Parse, similarity_weight: float) -> Parse:
 def tune(
     dev_parsed: Sequence[tuple[Parse, float]], dev: Sequence[Question], unit_topics: dict[str, str]
 ) -> tuple[float, Settings]:
-    """The similarity weight and settings that maximise the objective on the development set.
+    """The similarity weight and settings that maximise the objective on the development questions.
 
     Weights are tried on the candidates the model kept, so they are estimates for weights
     far from the one the model ran with.
@@ -265,28 +275,34 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--skip-peer", action="store_true", help="skip the ResponseSelector row")
     parser.add_argument(
-        "--tune", action="store_true", help="only print the best project settings on the dev set"
+        "--tune", action="store_true", help="only print the best project settings on the dev sets"
     )
     parser.add_argument("--sets", nargs="*", help="only these question sets (default: all)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
     library = load_library()
+    wordings = load_wordings(library)
     unit_topics = library.unit_topics
     sets = {
         name: read_questions(path)
         for name, path in set_paths().items()
-        if not args.sets or name in args.sets or name == DEV_SET
+        if not args.sets or name in args.sets or name in DEV_SETS
     }
-    dev = sets[DEV_SET]
+    dev = [q for name in DEV_SETS for q in sets[name]]
+    chosen_on = ", ".join(f"`{name}`" for name in DEV_SETS)
     settings = Settings()
     rows: dict[str, dict[str, dict[str, Any]]] = {}
-    notes = [f"project settings (shipped, chosen on `{DEV_SET}`): {settings}"]
+    notes = [f"project settings (shipped, chosen on {chosen_on}): {settings}"]
     held_out_outcomes: dict[str, list[Outcome]] = {}
 
     if args.tune:
         print(tune(parse_all(args.model, [q.text for q in dev]), dev, unit_topics))
         return
+
+    def pooled(per_set: dict[str, list[Any]]) -> list[Any]:
+        return [item for name in DEV_SETS for item in per_set[name]]
+
     parsed = {name: parse_all(args.model, [q.text for q in qs]) for name, qs in sets.items()}
     rows["project"] = {}
     rows["topic_summary"] = {}
@@ -296,28 +312,28 @@ def main() -> None:
         rows["project"][name] = score(qs, outcomes, unit_topics)
         rows["topic_summary"][name] = score(qs, [topic_outcome(p) for p, _ in parsed[name]])
 
-    index = UnitIndex.build(library.units.values(), default_encoder())
+    index = UnitIndex.build(library.units.values(), default_encoder(), extra=wordings)
     vectors = {n: default_encoder().encode([q.text for q in qs]) for n, qs in sets.items()}
     for system, weight in (("sparse", 0.0), ("embedding", 1.0)):
         ranked = {
             n: similarity_outcomes(index, [q.text for q in qs], vectors[n], weight)
             for n, qs in sets.items()
         }
-        threshold = best_threshold(dev, partial(thresholded, ranked[DEV_SET]))
-        notes.append(f"{system}: threshold {threshold} (chosen on `{DEV_SET}`)")
+        threshold = best_threshold(dev, partial(thresholded, pooled(ranked)))
+        notes.append(f"{system}: threshold {threshold} (chosen on {chosen_on})")
         rows[system] = {n: score(qs, thresholded(ranked[n], threshold)) for n, qs in sets.items()}
 
     if not args.skip_peer:
         with tempfile.TemporaryDirectory() as folder:
-            model, seconds = train_response_selector(library, Path(folder))
+            model, seconds = train_response_selector(library, wordings, Path(folder))
             peer = {
                 n: [selector_ranked(p) for p, _ in parse_all(model, [q.text for q in qs])]
                 for n, qs in sets.items()
             }
-        threshold = best_threshold(dev, partial(thresholded, peer[DEV_SET]))
+        threshold = best_threshold(dev, partial(thresholded, pooled(peer)))
         notes.append(
             f"rasa_response_selector: trained in {seconds:.0f} s; threshold {threshold} "
-            f"(chosen on `{DEV_SET}`)"
+            f"(chosen on {chosen_on})"
         )
         rows["rasa_response_selector"] = {
             n: score(qs, thresholded(peer[n], threshold)) for n, qs in sets.items()

@@ -27,13 +27,13 @@ DECLINE_OUT_OF_SCOPE = "out_of_scope"
 
 @dataclass(frozen=True)
 class Settings:
-    """How sure retrieval must be; chosen on the development question set, not the held-out one."""
+    """How sure retrieval must be; chosen on the development question sets, not the held-out ones."""
 
-    prior_weight: float = 0.1
+    prior_weight: float = 0.2
     """How much the predicted topic's confidence adds to its units' scores."""
-    threshold: float = 0.4
+    threshold: float = 0.55
     """Score a unit needs to be given as the answer."""
-    out_of_scope_threshold: float = 0.55
+    out_of_scope_threshold: float = 0.65
     """Score needed when the classifier says the question is out of scope."""
     suggestion_floor: float = 0.2
     """Below this the closest units are not offered, and a fallback counts as not understood."""
