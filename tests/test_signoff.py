@@ -53,6 +53,14 @@ def test_a_changed_source_counts_as_a_change(library: Library) -> None:
     assert status(unit_answer(edited), records[UNIT]) == "changed"
 
 
+def test_adding_or_dropping_the_provider_line_counts_as_a_change(library: Library) -> None:
+    records = sign_off(library, {}, [UNIT], "psychiatrist", DAY)
+    unit = library.unit(UNIT)
+    assert unit is not None
+    edited = dataclasses.replace(unit, personal_decision=not unit.personal_decision)
+    assert status(unit_answer(edited), records[UNIT]) == "changed"
+
+
 def test_marking_pending_keeps_the_last_sign_off_for_the_packet(library: Library) -> None:
     signed = sign_off(library, {}, [UNIT], "nurse", DAY)
     pending = mark_pending(library, signed, [UNIT])
@@ -120,3 +128,16 @@ def test_marking_an_edited_answer_pending_passes_the_check(content: Path) -> Non
 def test_a_name_is_refused_as_a_role(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--content", str(content), "sign", "--role", "Dr Jane Smith", UNIT]) == 2
     assert "is not one of" in capsys.readouterr().err
+
+
+def test_the_packet_says_which_answers_end_with_the_provider_line(
+    content: Path, library: Library
+) -> None:
+    personal = next(u for u in library.units.values() if u.personal_decision)
+    out = content / "packet.html"
+    main(["--content", str(content), "packet", "--out", str(out)])
+    packet = out.read_text(encoding="utf-8")
+    card = packet.split(f'id="{personal.id}"', 1)[1].split("</section>", 1)[0]
+    assert "talk to your care team" in card
+    plain = packet.split(f'id="{UNIT}"', 1)[1].split("</section>", 1)[0]
+    assert "talk to your care team" not in plain

@@ -67,12 +67,17 @@ def _answer(answer: Answer, record: Record | None, policy: Policy) -> str:
         )
     else:
         last, changed = "never signed off", ""
+    provider = (
+        '<p class="muted">The "talk to your care team" line follows this answer.</p>'
+        if answer.personal
+        else ""
+    )
     return (
         f'<section class="card" id="{escape(answer.id, quote=True)}">'
         f"<h3>{escape(answer.title)}</h3>"
         f'<p class="muted">{escape(answer.id)}: {status(answer, record)}, {last}</p>'
         f"<p>{scores(readability(answer.text), policy)}</p>"
-        f'<div class="bubble">{escape(answer.text)}</div>{changed}'
+        f'<div class="bubble">{escape(answer.text)}</div>{provider}{changed}'
         f"<p><strong>Sources</strong></p><ul>{source_items(answer.sources, policy)}</ul>"
         f'<p class="muted">To approve it: <code>make sign-off ROLE=&lt;your role&gt; '
         f"ANSWERS={escape(answer.id)}</code></p></section>"

@@ -27,7 +27,7 @@ DECLINE_OUT_OF_SCOPE = "out_of_scope"
 
 @dataclass(frozen=True)
 class Settings:
-    """How sure retrieval must be; chosen on the development question sets, not the held-out ones."""
+    """How sure retrieval must be: chosen on the development question sets, not held-out ones."""
 
     prior_weight: float = 0.2
     """How much the predicted topic's confidence adds to its units' scores."""

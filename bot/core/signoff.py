@@ -33,20 +33,21 @@ HEADER = """\
 
 @dataclass(frozen=True)
 class Answer:
-    """One answer as a reviewer signs it off: its text and sources."""
+    """One answer as a reviewer signs it off: its text, sources and provider line."""
 
     id: str
     title: str
     text: str
     sources: tuple[Source, ...]
+    personal: bool = False
+    """True when the "talk to your care team" line follows the text."""
 
     @property
     def digest(self) -> str:
-        """SHA-256 of the question, text and sources, so that any change shows."""
+        """SHA-256 of the question, text, sources and provider line, so that any change shows."""
         sources = [[s.publisher, s.title, s.url] for s in self.sources]
-        body = json.dumps(
-            {"title": self.title, "text": self.text, "sources": sources}, sort_keys=True
-        )
+        signed = {"title": self.title, "text": self.text, "sources": sources}
+        body = json.dumps({**signed, "personal": self.personal}, sort_keys=True)
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -63,19 +64,28 @@ class Record:
 
 def unit_answer(unit: AnswerUnit) -> Answer:
     """An answer unit as it is signed off."""
-    return Answer(unit.id, unit.question, unit.answer, unit.sources)
+    return Answer(unit.id, unit.question, unit.answer, unit.sources, unit.personal_decision)
 
 
 def topic_answer(topic: Topic) -> Answer:
     """A topic (summary, more, sections) as it is signed off, as ``topic:<intent>``."""
     parts = [topic.summary, topic.more, *(s.text for s in topic.sections)]
-    return Answer(f"topic:{topic.intent}", topic.title, "\n\n".join(parts), topic.sources)
+    text = "\n\n".join(parts)
+    return Answer(
+        f"topic:{topic.intent}", topic.title, text, topic.sources, topic.personal_decision
+    )
 
 
 def regional_answers(unit: AnswerUnit) -> list[Answer]:
     """A unit's answers for other regions, as ``<unit id>@<region>``."""
     return [
-        Answer(f"{unit.id}@{region}", f"{unit.question} ({region.upper()})", text, sources)
+        Answer(
+            f"{unit.id}@{region}",
+            f"{unit.question} ({region.upper()})",
+            text,
+            sources,
+            unit.personal_decision,
+        )
         for region, text, sources in unit.regional
     ]
 
