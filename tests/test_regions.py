@@ -9,6 +9,7 @@ import pytest
 
 from bot.core.answers import answer_more, answer_topic, answer_unit
 from bot.core.content import OTHER_REGIONS, ContentError, Library, _parse_units
+from bot.core.crisis_lines import default_lines
 from bot.quality.content_gates import (
     load_policy,
     readability_failures,
@@ -77,6 +78,17 @@ def test_without_a_variant_the_reader_is_told_the_answer_is_for_the_us(
     assert reply.text.startswith("I only have information on how this works in the United States")
     assert reply.sources == ()
     assert library.message("sources_heading") not in reply.text
+
+
+@pytest.mark.parametrize("region", OTHER_REGIONS)
+def test_no_answer_there_ties_its_crisis_line_to_the_us(library: Library, region: str) -> None:
+    line = default_lines()[region].lines["crisis"]
+    tied = [
+        unit.id
+        for unit in library.for_region(region).units.values()
+        if line in unit.answer and "U.S." in unit.answer.split(line, 1)[1][:40]
+    ]
+    assert tied == []
 
 
 def test_answers_that_hold_everywhere_are_the_same_everywhere(library: Library) -> None:
