@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -11,7 +14,14 @@ from http.server import ThreadingHTTPServer
 import pytest
 
 from bot.core.content import Library
-from bot.web.serve import build_site, content_security_policy, handler_for, render_page
+from bot.core.crisis_lines import default_lines
+from bot.web.serve import (
+    build_site,
+    content_security_policy,
+    handler_for,
+    phone_buttons,
+    render_page,
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +58,20 @@ def test_the_page_has_its_settings_the_disclaimer_and_a_strict_policy(
     assert "connect-src 'self' http://127.0.0.1:5005 ws://127.0.0.1:5005" in policy
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert get(f"{page_url}/chat.js")[0] == 200
+
+
+def test_the_page_gets_its_crisis_numbers_from_the_crisis_lines(page_url: str) -> None:
+    body = get(f"{page_url}/")[2]
+    found = re.search(r'name="kb-crisis-numbers" content="([^"]*)"', body)
+    assert found is not None
+    assert json.loads(html.unescape(found[1])) == phone_buttons(default_lines())
+
+
+def test_each_number_gets_one_button_and_a_text_button_where_it_takes_texts() -> None:
+    buttons = {b["text"]: b for b in phone_buttons(default_lines())}
+    assert buttons["988"] == {"text": "988", "dial": "988", "canText": True}
+    assert buttons["116 123"] == {"text": "116 123", "dial": "116123", "canText": False}
+    assert {"911", "999", "111"} <= set(buttons)
 
 
 @pytest.mark.parametrize(

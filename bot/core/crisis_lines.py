@@ -33,6 +33,10 @@ class RegionLines:
 
     lines: Mapping[str, str]
     names: tuple[str, ...] = ()
+    call: tuple[str, ...] = ()
+    """The lines a page offers as call buttons, in order."""
+    text: tuple[str, ...] = ()
+    """The lines a page also offers as text-message buttons."""
 
 
 def read_lines(data: object, where: str = LINES_FILE.name) -> dict[str, RegionLines]:
@@ -48,7 +52,12 @@ def read_lines(data: object, where: str = LINES_FILE.name) -> dict[str, RegionLi
         ):
             raise LinesError(f"{where}: {region}: expected lines: a mapping of name to text")
         names = tuple(str(n) for n in entry.get("names") or ())
-        found[region] = RegionLines({str(k): v.strip() for k, v in lines.items()}, names)
+        buttons = {key: tuple(str(n) for n in entry.get(key) or ()) for key in ("call", "text")}
+        unknown = sorted({n for named in buttons.values() for n in named} - set(lines))
+        if unknown:
+            raise LinesError(f"{where}: {region}: call or text names unknown lines {unknown}")
+        own = {str(k): v.strip() for k, v in lines.items()}
+        found[region] = RegionLines(own, names, **buttons)
     return found
 
 

@@ -4,7 +4,8 @@ Serves a fixed list of files and nothing else from disk: the page, its script an
 style, and the rasa-webchat bundle from ``bot/web/node_modules`` (installed by
 ``make web-install``, so nothing comes from a CDN at run time). The page is
 rendered once at start with the Rasa server's URL, the region and its disclaimer
-from ``content/messages.yml``.
+from ``content/messages.yml``, and the crisis numbers its script turns into call and
+text buttons from ``content/crisis_lines.yml``.
 
 Every response carries a Content-Security-Policy: scripts only from this server
 (so injected markup can never run a script, even if some text escaped escaping),
@@ -19,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -29,6 +32,7 @@ from urllib.parse import urlsplit
 
 from bot.core.clinic import default_region
 from bot.core.content import default_library
+from bot.core.crisis_lines import RegionLines, default_lines
 
 WEB_DIR = Path(__file__).resolve().parent
 WIDGET = WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
@@ -78,6 +82,21 @@ def render_page(template: str, values: Mapping[str, str]) -> str:
     return template
 
 
+def phone_buttons(regions: Mapping[str, RegionLines]) -> list[dict[str, object]]:
+    """The numbers the page's script makes buttons of, every region's, each once.
+
+    Every region's, because a card names the lines of the region it was written for.
+    """
+    buttons: dict[str, dict[str, object]] = {}
+    for own in regions.values():
+        for name in own.call:
+            number = own.lines[name]
+            dial = re.sub(r"\D", "", number)
+            entry = buttons.setdefault(number, {"text": number, "dial": dial, "canText": False})
+            entry["canText"] = bool(entry["canText"]) or name in own.text
+    return list(buttons.values())
+
+
 def build_site(rasa_url: str, region: str | None) -> Site:
     """Render the page for a Rasa server URL and a region (``us``, ``uk`` or ``ca``).
 
@@ -93,6 +112,7 @@ def build_site(rasa_url: str, region: str | None) -> Site:
         "SOURCES_HEADING": library.message("sources_heading"),
         "SUMMARY_HEADING": library.message("summary_heading"),
         "SUMMARY_PRINT": library.message("summary_print"),
+        "CRISIS_NUMBERS": json.dumps(phone_buttons(default_lines())),
     }
     page = render_page(template, values)
     return Site(page.encode("utf-8"), content_security_policy(rasa_url))

@@ -28,19 +28,15 @@
   var SUMMARY_PRINT = meta("kb-summary-print");
   var URL_PATTERN = /https?:\/\/[^\s<>"]+/g;
   var SAFE_PROTOCOLS = ["http:", "https:", "tel:", "sms:", "mailto:"];
-  // Crisis lines, in the words the crisis texts use. A number becomes a tel: link
-  // only after "call", "text" or "on" ("call or text 988", "Samaritans free on
-  // 116 123"), so "the 988 Lifeline" or a figure in an answer stays plain text.
-  var CRISIS_NUMBERS = [
-    { text: "988", dial: "988", canText: true },
-    { text: "116 123", dial: "116123", canText: false },
-    { text: "111", dial: "111", canText: false },
-    { text: "911", dial: "911", canText: false },
-    { text: "999", dial: "999", canText: false }
-  ];
+  // Crisis lines, in the words the crisis texts use (content/crisis_lines.yml, put in
+  // the page by bot/web/serve.py). A number becomes a tel: link only after "call",
+  // "text" or "on" ("call or text 988", "Samaritans free on 116 123"), so "the 988
+  // Lifeline" or a figure in an answer stays plain text.
+  var CRISIS_NUMBERS = JSON.parse(meta("kb-crisis-numbers") || "[]");
+  // "(?!)" never matches: without numbers, nothing becomes a call link.
   var NUMBER_ALTERNATIVES = CRISIS_NUMBERS.map(function (n) {
     return n.text.replace(" ", "\\s");
-  }).join("|");
+  }).join("|") || "(?!)";
   var CALL_PATTERN = new RegExp(
     "\\b(?:call|text|dial|on)(?:\\s+or\\s+text)?\\s+(?:NHS\\s+)?(" + NUMBER_ALTERNATIVES + ")(?![\\w/]|\\.\\w)",
     "gi"
