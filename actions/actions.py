@@ -133,11 +133,15 @@ class ActionAnswerQuestion(Action):
         send_answers(
             dispatcher, tracker, answer_topics(topics, asked_entities(tracker), library), library
         )
+        # The topic's overview unit stands for it in the appointment summary.
+        shown = list(tracker.get_slot("shown_units") or [])
+        overviews = [t.overview_unit for t in topics if t.overview_unit not in shown]
         return [
             SlotSet("last_topic", topics[-1].intent),
             SlotSet("more_given", False),
             SlotSet("last_unit", None),
             SlotSet("declined", None),
+            SlotSet("shown_units", shown + overviews),
         ]
 
 

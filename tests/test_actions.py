@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAnswerQuestion, ActionSessionStart, ActionTellMore
 from bot.core.answer_selection import Settings
+from bot.core.appointment import summary
 
 
 def make_tracker(
@@ -58,7 +59,16 @@ async def test_a_topic_button_sends_the_section_asked_about_and_remembers_the_to
         SlotSet("more_given", False),
         SlotSet("last_unit", None),
         SlotSet("declined", None),
+        SlotSet("shown_units", ["side_effects_overview"]),
     ]
+
+
+async def test_a_topic_button_answer_is_in_the_appointment_summary(library):
+    tracker = make_tracker("ask_benefits", text="/ask_benefits")
+    events = await ActionAnswerQuestion().run(CollectingDispatcher(), tracker, {})
+    shown = next(e["value"] for e in events if e["name"] == "shown_units")
+    text = summary(shown, library).text
+    assert library.unit("benefits_overview").question in text
 
 
 async def test_a_question_gets_the_closest_unit_and_remembers_it(library):
