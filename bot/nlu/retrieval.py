@@ -117,8 +117,9 @@ class UnitIndex:
 
     def similarity(self, text: str, vector: np.ndarray, dense_weight: float = 0.5) -> np.ndarray:
         """Each unit's best cosine similarity to ``text``: embedding and TF-IDF mixed as given."""
-        query = normalize(self.features.transform([text]))
-        sparse_cosine = np.asarray((self.sparse_rows @ query.T).todense()).ravel()
+        # A dense query is several times faster against the CSR rows than a sparse one.
+        query = normalize(self.features.transform([text])).toarray().ravel()
+        sparse_cosine = self.sparse_rows @ query
         dense_cosine = self.dense @ vector
         return self._per_unit(dense_weight * dense_cosine + (1 - dense_weight) * sparse_cosine)
 
