@@ -206,15 +206,19 @@ crisis-lines: $(BIN)/.installed ## Write the crisis responses into domain.yml af
 content-report: $(BIN)/.installed ## Write reports/content-report.html: every patient text with its scores, sources and reviews
 	$(BIN)/python -m tools.content_report --out reports/content-report.html
 
+PACKET := reports/review-packet.html
+
 review-packet: $(BIN)/.installed ## Write reports/review-packet.html: every answer new or changed since its clinician sign-off
-	$(BIN)/python -m tools.signoff packet --out reports/review-packet.html
+	$(BIN)/python -m tools.signoff packet --out $(PACKET)
 
 # ROLE and ANSWERS reach the command through the environment (make exports command-line variables).
-sign-off: $(BIN)/.installed ## Record a clinician's sign-off: make sign-off ROLE=psychiatrist ANSWERS="id ..." (or ANSWERS=all)
-	$(if $(ROLE),,$(error Say the reviewer's role (never a name): make sign-off ROLE=<role> ANSWERS="<ids>"))
-	$(if $(ANSWERS),,$(error Say which answers: ANSWERS="<id> ..." or ANSWERS=all (everything in the packet)))
-	if [ "$$ANSWERS" = all ]; then set -- --all-to-review; else set -- $$ANSWERS; fi; \
-	$(BIN)/python -m tools.signoff sign --role "$$ROLE" "$$@"
+# An answer is signed off only as the reviewer read it: with the digest the packet shows
+# (id=<digest>), or for a bare id and ANSWERS=all, the digest in $(PACKET).
+sign-off: $(BIN)/.installed ## Sign off answers as read in the packet: make sign-off ROLE=psychiatrist ANSWERS="id=<digest> ..." (the packet's commands) or ANSWERS=all
+	$(if $(ROLE),,$(error Say the reviewer's role (never a name): make sign-off ROLE=<role> ANSWERS="<id>=<digest> ..."))
+	$(if $(ANSWERS),,$(error Say which answers: ANSWERS="<id>=<digest> ..." as $(PACKET) shows them, or ANSWERS=all (everything in it)))
+	if [ "$$ANSWERS" = all ]; then set -- --all-in-packet; else set -- $$ANSWERS; fi; \
+	$(BIN)/python -m tools.signoff sign --role "$$ROLE" --packet $(PACKET) "$$@"
 
 mark-pending: $(BIN)/.installed ## Mark answers as waiting for sign-off again: make mark-pending ANSWERS="id ..."
 	$(if $(ANSWERS),,$(error Say which answers: make mark-pending ANSWERS="<id> ..."))

@@ -1,13 +1,19 @@
 """Clinician sign-off from the command line, and the review packet.
 
     python -m tools.signoff packet [--out reports/review-packet.html]
-    python -m tools.signoff sign --role psychiatrist ANSWER... | --all-to-review
+    python -m tools.signoff sign --role psychiatrist [--packet PACKET] ANSWER... | --all-in-packet
     python -m tools.signoff pending ANSWER...
     python -m tools.signoff check
 
 The packet is one HTML page with every answer that is new, pending or changed since
 its sign-off: the text as a patient reads it, its sources as links, its readability
-scores and, when it was signed off before, what changed since.
+scores and, when it was signed off before, what changed since. Each answer shows the
+first characters of its digest and the command that signs it off.
+
+A sign-off records only text the reviewer read: each ANSWER is ``id=<digest>`` as the
+packet shows it, or a bare ``id`` whose digest is read from the packet file
+(``--packet``, also for ``--all-in-packet``). An answer whose digest differs now is
+refused, and then nothing is signed off. There is no sign-off without a digest.
 """
 
 from __future__ import annotations
@@ -15,13 +21,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
+import re
 import sys
 from collections.abc import Mapping, Sequence
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 from bot.core.content import CONTENT_DIR, Library, load_library
 from bot.core.signoff import (
+    SHORT,
     SIGNOFF_FILE,
     Answer,
     Record,
@@ -38,6 +46,8 @@ from tools.content_report import CSS, ROOT, scores, source_items
 
 DEFAULT_OUT = ROOT / "reports" / "review-packet.html"
 PACKET_CSS = "del { background: #ffe3e3; } ins { background: #e3f9e5; text-decoration: none; }"
+# Each card carries its answer's whole digest, which `sign --packet` reads back.
+CARD = re.compile(r'<section class="card" id="([^"]*)" data-sha256="([0-9a-f]{64})">')
 
 
 def changes(before: str, after: str) -> str:
@@ -72,15 +82,17 @@ def _answer(answer: Answer, record: Record | None, policy: Policy) -> str:
         if answer.personal
         else ""
     )
+    short = answer.digest[:SHORT]
     return (
-        f'<section class="card" id="{escape(answer.id, quote=True)}">'
-        f"<h3>{escape(answer.title)}</h3>"
-        f'<p class="muted">{escape(answer.id)}: {status(answer, record)}, {last}</p>'
+        f'<section class="card" id="{escape(answer.id, quote=True)}" '
+        f'data-sha256="{answer.digest}"><h3>{escape(answer.title)}</h3>'
+        f'<p class="muted">{escape(answer.id)}: {status(answer, record)}, {last}; '
+        f"digest <code>{short}</code></p>"
         f"<p>{scores(readability(answer.text), policy)}</p>"
         f'<div class="bubble">{escape(answer.text)}</div>{provider}{changed}'
         f"<p><strong>Sources</strong></p><ul>{source_items(answer.sources, policy)}</ul>"
         f'<p class="muted">To approve it: <code>make sign-off ROLE=&lt;your role&gt; '
-        f"ANSWERS={escape(answer.id)}</code></p></section>"
+        f"ANSWERS={escape(answer.id)}={short}</code></p></section>"
     )
 
 
@@ -96,8 +108,41 @@ def build_packet(
         "<h1>Review packet</h1>"
         f'<p class="muted">{len(waiting)} answers wait for a clinician\'s sign-off: new, '
         f"pending, or changed since it. Generated {today.isoformat()}.</p>"
+        "<p>Each command names the digest of the answer as this page shows it: if the "
+        "answer changes before you run it, the sign-off is refused. <code>make sign-off "
+        "ROLE=&lt;your role&gt; ANSWERS=all</code> signs off every answer on this page, as "
+        "it shows them.</p>"
         f"{body}</main></body></html>\n"
     )
+
+
+def packet_digests(path: Path) -> dict[str, str]:
+    """The digest of each answer in the review packet at ``path``, as the reviewer read it."""
+    if not path.exists():
+        raise ValueError(
+            f"no review packet at {path}: build it (make review-packet) and read it first"
+        )
+    html = path.read_text(encoding="utf-8")
+    return {unescape(key): digest for key, digest in CARD.findall(html)}
+
+
+def read_digests(names: Sequence[str], packet: Path, everything: bool) -> dict[str, str]:
+    """Each answer to sign off, with the digest of the text the reviewer read.
+
+    ``id=<digest>`` names it; a bare ``id``, and every answer if ``everything``, takes it
+    from the packet. Regional ids hold an ``@``, never an ``=``.
+    """
+    pairs = [name.partition("=") for name in names]
+    bare = [key for key, sep, _ in pairs if not sep]
+    shown = packet_digests(packet) if bare or everything else {}
+    missing = [key for key in bare if key not in shown]
+    if missing:
+        raise ValueError(
+            f"not in the review packet {packet}, so not read there: {', '.join(missing)}; "
+            "build it again (make review-packet) or give id=<digest>"
+        )
+    read = dict(shown) if everything else {key: shown[key] for key in bare}
+    return {**read, **{key: digest for key, sep, digest in pairs if sep}}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,10 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     packet = commands.add_parser("packet", help="write the review packet (HTML)")
     packet.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    sign = commands.add_parser("sign", help="sign answers off as they read now")
+    sign = commands.add_parser("sign", help="sign answers off as the reviewer read them")
     sign.add_argument("--role", required=True, help="the reviewer's role, never a name")
-    sign.add_argument("--all-to-review", action="store_true", help="every answer in the packet")
-    sign.add_argument("answers", nargs="*")
+    sign.add_argument("--packet", type=Path, default=DEFAULT_OUT, help="the packet read")
+    sign.add_argument("--all-in-packet", action="store_true", help="every answer in the packet")
+    sign.add_argument("answers", nargs="*", metavar="ID[=DIGEST]")
     pending = commands.add_parser("pending", help="mark answers pending review again")
     pending.add_argument("answers", nargs="+")
     commands.add_parser("check", help="list answers changed after their sign-off")
@@ -128,12 +174,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             roles = sorted(r for r in policy.reviewer_roles if "pending" not in r)
             if args.role not in roles:
                 raise ValueError(f"role {args.role!r} is not one of: {', '.join(roles)}")
-            keys = [a.id for a in to_review(library, records)] if args.all_to_review else []
-            keys += args.answers
-            if not keys:
-                raise ValueError("name the answers to sign off, or give --all-to-review")
-            write_records(sign_off(library, records, keys, args.role, dt.date.today()), path)
-            print(f"Signed off {len(keys)} answers as {args.role}")
+            read = read_digests(args.answers, args.packet, args.all_in_packet)
+            if not read:
+                raise ValueError("name the answers to sign off, or give --all-in-packet")
+            write_records(sign_off(library, records, read, args.role, dt.date.today()), path)
+            print(f"Signed off {len(read)} answers as {args.role}, as they were read")
         elif args.command == "pending":
             write_records(mark_pending(library, records, args.answers), path)
             print(f"Marked {len(args.answers)} answers pending review")

@@ -5,8 +5,9 @@ every topic summary) has a record in ``content/signoffs.yml``: pending, or signe
 off by a reviewer role on a date, with a hash of the text and sources that were
 reviewed and that text itself (so a reviewer can see what changed). An answer whose
 text or sources changed after its sign-off fails the content checks until it is
-marked pending again or signed off again. Roles only, never names: the repository
-is public.
+marked pending again or signed off again. A sign-off names the digest of the text the
+reviewer read, and is refused if the answer no longer has it. Roles only, never names:
+the repository is public.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from bot.core.content import CONTENT_DIR, AnswerUnit, Library, Source, Topic
 from bot.core.yaml_files import read_yaml
 
 SIGNOFF_FILE = CONTENT_DIR / "signoffs.yml"
+SHORT = 12
+"""Hex characters of a digest the packet shows, and the fewest a reviewer may give."""
 HEADER = """\
 # Clinician sign-off of every answer (bot/core/signoff.py, docs/review.md). Written by
 # `make sign-off` and `make mark-pending`; do not edit by hand. A role, never a name.
@@ -175,12 +178,38 @@ def _asked(library: Library, keys: Iterable[str]) -> list[Answer]:
     return [current[k] for k in keys]
 
 
+def _unchanged(answer: Answer, read: str) -> bool:
+    """Whether ``answer`` still has the digest ``read`` (whole, or its first characters)."""
+    read = read.lower()
+    if not SHORT <= len(read) <= len(answer.digest) or set(read) - set("0123456789abcdef"):
+        raise ValueError(f"{answer.id}: {read!r} is not a digest of {SHORT} or more hex characters")
+    return answer.digest.startswith(read)
+
+
 def sign_off(
-    library: Library, records: Mapping[str, Record], keys: Iterable[str], role: str, day: dt.date
+    library: Library,
+    records: Mapping[str, Record],
+    read: Mapping[str, str],
+    role: str,
+    day: dt.date,
 ) -> dict[str, Record]:
-    """``records`` with ``keys`` signed off by ``role`` on ``day``, as their text is now."""
+    """``records`` with each answer in ``read`` signed off by ``role`` on ``day``.
+
+    ``read`` maps an answer id to the digest of the text the reviewer read. If any answer
+    has another digest now, nothing is signed off: the reviewer never read that text.
+    """
+    asked = _asked(library, read)
+    changed = [
+        f"{a.id}: changed since it was read (digest {read[a.id][:SHORT]} then, "
+        f"{a.digest[:SHORT]} now)"
+        for a in asked
+        if not _unchanged(a, read[a.id])
+    ]
+    if changed:
+        again = "build the packet again (make review-packet), read them again, sign off from it"
+        raise ValueError("\n".join([*changed, f"Nothing was signed off: {again}."]))
     updated = dict(records)
-    for answer in _asked(library, keys):
+    for answer in asked:
         updated[answer.id] = Record(False, role, day, answer.digest, answer.text)
     return updated
 
