@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
+from bot.core import appointment
 from bot.core.content import Library
 from bot.web.serve import WIDGET
 from tools.stack import MODEL, ROOT, Stack, started, wait_for_http
@@ -248,6 +250,41 @@ def test_the_clinic_s_prices_and_how_to_reach_it_are_on_the_page(
     assert "call +1 555 010 0199" in text
 
 
+# Where the printed summary lies in the page laid out for print, and which elements
+# that hold it would cut it off (a box that scrolls or hides what overflows it).
+PRINT_LAYOUT = """(target) => {
+  const box = target.getBoundingClientRect();
+  const cutBy = [];
+  for (let e = target.parentElement; e; e = e.parentElement) {
+    const style = getComputedStyle(e);
+    const frame = e.getBoundingClientRect();
+    const cuts = style.overflowX !== 'visible' || style.overflowY !== 'visible';
+    if (cuts && (frame.top > box.top || frame.bottom < box.bottom)) cutBy.push(e.className);
+  }
+  const page = document.body.getBoundingClientRect();
+  return {top: box.top - page.top, bottom: box.bottom - page.top, page: page.height, cutBy};
+}"""
+# What a printout of the summary must leave out, each shown on screen before it. The
+# widget, embedded, shows no launcher and no header of its own.
+NOT_PRINTED = {
+    "the page's header": ".kb-header",
+    "the disclaimer": ".kb-disclaimer",
+    "the chat's title and Start over": ".kb-chat-bar",
+    "the connection status": "#kb-status",
+    "the chat input": ".rw-new-message",
+    "the send button": ".rw-send",
+    "the crisis help bar": "#kb-help",
+    "the crisis card": ".rw-response.kb-crisis",
+    "the visitor's messages": ".rw-client",
+    "the other answers": ".rw-response:not(.kb-print-target)",
+    "the print button": ".kb-summary-print",
+}
+
+
+def visible(page: Page, selector: str) -> int:
+    return sum(element.is_visible() for element in page.locator(selector).all())
+
+
 def test_the_appointment_summary_can_be_printed_alone(
     stack: Stack, context: BrowserContext, library: Library
 ) -> None:
@@ -255,14 +292,48 @@ def test_the_appointment_summary_can_be_printed_alone(
     page.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed++; }; }")
     page.locator(".rw-new-message").focus()
     send(page, "does ketamine cause nausea?")
-    bubble(page, library.message("sources_heading"))
+    units = [library.units["nausea_and_vomiting"]]
+    bubble(page, units[0].answer)
+    for _ in range(2):  # a summary longer than the chat's box has room for
+        following = library.units[next(r for r in units[-1].related if r not in units)]
+        page.locator(".rw-reply", has_text=following.question).first.click()
+        bubble(page, following.answer)
+        units.append(following)
+    page.locator(".rw-new-message").focus()
+    send(page, "I want to end my life")  # last: answers after a crisis offer no quick replies
+    page.locator("#kb-help a[href='tel:988']").wait_for(timeout=REPLY_TIMEOUT)
     page.locator(".rw-new-message").focus()
     send(page, "summarize this for my appointment")
     summary = bubble(page, library.message("summary_heading"))
-    assert library.units["nausea_and_vomiting"].question in summary.inner_text()
+    for name, selector in NOT_PRINTED.items():
+        assert visible(page, selector), f"{name} is not on the screen"
     summary.get_by_role("button", name=library.message("summary_print")).click()
     assert page.evaluate("() => window.__printed") == 1
     assert "kb-print-target" in (summary.get_attribute("class") or "")
+
+    # The page as the browser lays it out for printing, while print() runs.
+    page.emulate_media(media="print")
+    printed = " ".join(summary.inner_text().split())
+    lines = [
+        line.lstrip("-0123456789. ")
+        for line in appointment.summary([u.id for u in units], library).text.splitlines()
+    ]
+    for line in filter(None, lines):  # the points, the questions for the prescriber, the note
+        assert line in printed
+    assert summary.get_by_text(library.message("summary_note")).is_visible()
+    shown = [name for name, selector in NOT_PRINTED.items() if visible(page, selector)]
+    assert not shown, f"printed with the summary: {shown}"
+    # Whole, on top of the first page, and with no blank space left for what is hidden.
+    layout = summary.evaluate(PRINT_LAYOUT)
+    assert layout["cutBy"] == [], layout
+    assert layout["top"] < 16 and layout["page"] - layout["bottom"] < 16, layout
+
+    # Chromium's own print to PDF (it fires afterprint, so it comes last): one page.
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 5_000
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1  # page objects, not /Pages
+    assert "kb-printing" not in (page.get_attribute("body", "class") or "")
+    assert page.locator(".kb-print-target, .kb-print-path").count() == 0
 
 
 def test_the_page_script_keeps_bot_text_as_text(stack: Stack, context: BrowserContext) -> None:

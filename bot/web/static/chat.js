@@ -236,18 +236,29 @@
   function decorateSummary(bubble) {
     if (bubble.querySelector(".kb-summary-print")) return;
     var button = make("button", { type: "button", class: "kb-summary-print" }, SUMMARY_PRINT);
-    button.addEventListener("click", function () {
-      document.body.classList.add("kb-printing");
-      bubble.classList.add("kb-print-target");
-      window.print();
-    });
+    button.addEventListener("click", function () { printAlone(bubble); });
     bubble.appendChild(button);
+  }
+
+  // The elements that hold the bubble are marked too: the print CSS leaves out all
+  // else, and takes their fixed height and scrolling away, which would cut the
+  // printout off at the chat's box. print() blocks, so the widget cannot re-render
+  // (and reset their classes) before the page is laid out for print.
+  function printAlone(bubble) {
+    document.body.classList.add("kb-printing");
+    bubble.classList.add("kb-print-target");
+    for (var e = bubble.parentElement; e && e !== document.body; e = e.parentElement) {
+      e.classList.add("kb-print-path");
+    }
+    window.print();
   }
 
   window.addEventListener("afterprint", function () {
     document.body.classList.remove("kb-printing");
-    Array.prototype.forEach.call(document.querySelectorAll(".kb-print-target"), function (e) {
-      e.classList.remove("kb-print-target");
+    ["kb-print-target", "kb-print-path"].forEach(function (name) {
+      Array.prototype.forEach.call(document.querySelectorAll("." + name), function (e) {
+        e.classList.remove(name);
+      });
     });
   });
 
