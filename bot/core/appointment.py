@@ -63,7 +63,8 @@ def summary(unit_ids: Sequence[str], library: Library) -> Reply:
         parts.append(library.message("summary_none"))
     questions = prescriber_questions(list(dict.fromkeys(u.topic for u in units)), library)
     numbered = "\n".join(f"{i}. {q}" for i, q in enumerate(questions, 1))
-    parts.append(f"{library.message('summary_questions')}\n{numbered}")
+    # A blank line first: the web widget's Markdown starts a numbered list only after one.
+    parts.append(f"{library.message('summary_questions')}\n\n{numbered}")
     parts.append(library.message("summary_note"))
     return Reply("\n\n".join(parts))
 
