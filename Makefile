@@ -189,7 +189,7 @@ bench-nlu: install ## Benchmark NLU pipelines on the held-out sets (writes repor
 	$(BIN)/python -m tools.bench_nlu --out reports
 
 .PHONY: bench-answers
-bench-answers: train ## Answer benchmark: does the reply answer the question? Five systems on tests/answers (writes reports/answer-bench.*; ~15 min)
+bench-answers: train ## Answer benchmark: does the reply answer the question? Five systems on tests/answers (writes reports/answer-bench.*; ~1 h, most of it the Rasa peer)
 	$(BIN)/python -m tools.bench_answers --out reports
 
 .PHONY: bench-crisis
