@@ -35,6 +35,8 @@ class Settings:
     """Score a unit needs to be given as the answer."""
     out_of_scope_threshold: float = 0.65
     """Score needed when the classifier says the question is out of scope."""
+    personal_threshold: float = 0.4
+    """Score needed for a personal question, whose intent adds no topic prior."""
     suggestion_floor: float = 0.2
     """Below this the closest units are not offered, and a fallback counts as not understood."""
     suggestions: int = 3
@@ -85,7 +87,10 @@ def choose(
     question when the message asks several. Several parts that each clearly match a
     different unit get one answer each; otherwise the whole message gets one.
     """
-    threshold = settings.out_of_scope_threshold if intent == OUT_OF_SCOPE else settings.threshold
+    threshold = {
+        OUT_OF_SCOPE: settings.out_of_scope_threshold,
+        PERSONAL_ADVICE: settings.personal_threshold,
+    }.get(intent, settings.threshold)
     whole = rescore(candidates, ranking, unit_topics, settings)
     ranked = tuple(unit for unit, _ in whole)
     per_part = [rescore(part, ranking, unit_topics, settings)[:1] for part in parts]
