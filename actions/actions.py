@@ -64,12 +64,17 @@ def asked_unit(tracker: Tracker) -> str | None:
     return None
 
 
+def shown_event(tracker: Tracker, unit_ids: list[str]) -> EventType:
+    """``shown_units`` with ``unit_ids`` added: "tell me more" and the summary read it."""
+    shown = list(tracker.get_slot("shown_units") or [])
+    return SlotSet("shown_units", shown + [u for u in unit_ids if u not in shown])
+
+
 def unit_events(tracker: Tracker, unit_ids: list[str]) -> list[EventType]:
     """Remember the units given, for "tell me more"."""
-    shown = list(tracker.get_slot("shown_units") or [])
     return [
         SlotSet("last_unit", unit_ids[-1]),
-        SlotSet("shown_units", shown + [u for u in unit_ids if u not in shown]),
+        shown_event(tracker, unit_ids),
         SlotSet("last_topic", None),
         SlotSet("declined", None),
     ]
@@ -134,14 +139,12 @@ class ActionAnswerQuestion(Action):
             dispatcher, tracker, answer_topics(topics, asked_entities(tracker), library), library
         )
         # The topic's overview unit stands for it in the appointment summary.
-        shown = list(tracker.get_slot("shown_units") or [])
-        overviews = [t.overview_unit for t in topics if t.overview_unit not in shown]
         return [
             SlotSet("last_topic", topics[-1].intent),
             SlotSet("more_given", False),
             SlotSet("last_unit", None),
             SlotSet("declined", None),
-            SlotSet("shown_units", shown + overviews),
+            shown_event(tracker, [t.overview_unit for t in topics]),
         ]
 
 

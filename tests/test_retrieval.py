@@ -65,9 +65,8 @@ def test_the_encoder_remembers_a_text_it_just_embedded():
     assert encoder.encode_one("a message seen twice") is first
 
 
-def test_a_training_wording_teaches_its_unit_a_new_way_of_asking(units):
+def test_a_training_wording_teaches_its_unit_a_new_way_of_asking(index, units):
     question = "is there a funny flavour in the back of the mouth"
-    plain = UnitIndex.build(units, default_encoder())
     taught = UnitIndex.build(
         units, default_encoder(), extra=Wordings({"spravato_taste": (question,)})
     )
@@ -77,18 +76,17 @@ def test_a_training_wording_teaches_its_unit_a_new_way_of_asking(units):
             for c in i.rank(question, default_encoder().encode_one(question), limit=50)
             if c.unit == "spravato_taste"
         )
-        for i in (plain, taught)
+        for i in (index, taught)
     )
     assert after.score > before.score
 
 
-def test_questions_no_unit_answers_take_probability_from_every_unit(units):
+def test_questions_no_unit_answers_take_probability_from_every_unit(index, units):
     question = "what is the parking situation at your clinic"
     vector = default_encoder().encode_one(question)
-    plain = UnitIndex.build(units, default_encoder())
     taught = UnitIndex.build(
         units, default_encoder(), extra=Wordings(none=(question, "where do I park"))
     )
     assert (
-        taught.rank(question, vector)[0].probability < plain.rank(question, vector)[0].probability
+        taught.rank(question, vector)[0].probability < index.rank(question, vector)[0].probability
     )
