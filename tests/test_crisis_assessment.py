@@ -169,3 +169,27 @@ def test_im_safe_beside_danger_words_is_no_card_from_the_model():
 
 def test_im_safe_does_not_override_the_lexicon():
     assert run("im safe but i want to kill myself").tier == CRISIS
+
+
+def test_a_lexicon_phrase_told_as_history_asks_the_check_in_instead_of_the_card():
+    result = run("five years ago i tried to kill myself, im doing well on ketamine now", QUIET)
+    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_history")
+
+
+def test_history_in_one_sentence_does_not_excuse_danger_in_another():
+    result = run("in 2018 i tried to kill myself. now i want to end it all again", QUIET)
+    assert (result.tier, result.reason) == (CRISIS, "lexicon")
+
+
+def test_a_lexicon_phrase_told_as_history_is_still_a_card_when_the_model_sees_danger():
+    result = run("years ago i tried to kill myself and tonight i will", probabilities(suicide=0.9))
+    assert (result.tier, result.reason) == (CRISIS, "model")
+
+
+def test_only_a_past_time_makes_history_not_a_negation():
+    assert run("i cant do this anymore i want to die", QUIET).tier == CRISIS
+
+
+def test_a_lexicon_phrase_told_as_history_after_a_card_gets_the_line():
+    result = run("back in college i tried to kill myself", QUIET, Context(card_shown=True))
+    assert result.tier == LINE

@@ -9,8 +9,9 @@ The assessment chooses a tier:
   about suicide or overdose as a topic, or any message after a crisis card;
 - ``none``.
 
-The lexicon decides first and overrides everything; then the model's danger
-probability for the message alone; then the same probability against a lower bar
+The lexicon decides first and overrides everything, except that a phrase told as
+history ("five years ago I tried to kill myself") asks the check-in rather than sending
+the card; then the model's danger probability for the message alone; then the same probability against a lower bar
 when an earlier message of the conversation showed concern, so that risk stated
 across turns is caught. Pure Python: the NLU component
 :mod:`bot.nlu.crisis_guard` gathers the inputs from the Rasa tracker.
@@ -52,6 +53,18 @@ _SAFE = re.compile(
     r"\b(i ?a?m|i am) (safe|ok|okay|fine|alright)\b"
     r"|\bnot (going|gonna) to do anything\b|\bit(s| has)? passed\b"
 )
+
+
+# A past time in the same sentence as a lexicon phrase: the danger is told as history
+# ("in 2018", "years ago", "before ketamine"). Only time words, never negations: "i cant
+# do this anymore, i want to die" must stay a card.
+_HISTORY = re.compile(
+    r"\b(years?|yrs?|months|decades?) ago\b|\b(in|since|back in) (19|20)\d\d\b"
+    r"|\bback (in|when|then)\b|\bwhen i was (a |an |in |younger|little|\d)"
+    r"|\bin (high school|college|university|my teens|my twenties)\b"
+    r"|\bbefore (i started |starting )?(ketamine|spravato|esketamine|treatment|my treatment)\b"
+)
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,26 @@ def wants_crisis_line(parse: Mapping[str, Any]) -> bool:
     return stored is not None and stored.tier == LINE
 
 
+def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, bool]:
+    """(the lexicon phrase in ``text``, whether every sentence holding one tells it as history).
+
+    A sentence with a phrase and no past time decides: one such sentence and the message
+    is not history, whatever the others say.
+    """
+    found = None
+    for sentence in _SENTENCE_END.split(text):
+        phrase = detector.find(sentence)
+        if phrase is None:
+            continue
+        if not _HISTORY.search(normalise(sentence)):
+            return phrase, False
+        found = found or phrase
+    if found is None:
+        # A phrase split over two sentences ("i want to. die") is still found whole.
+        return detector.find(text), False
+    return found, True
+
+
 def states_safety(text: str) -> bool:
     """True when ``text`` says the person is safe now."""
     return bool(_SAFE.search(normalise(text)))
@@ -155,8 +188,8 @@ def assess(
     confidence in ``crisis`` when that was its prediction.
     """
     danger, concern, kind = danger_of(probabilities) if probabilities else (0.0, 0.0, "")
-    phrase = detector.find(text)
-    if phrase is not None:
+    phrase, history = lexicon_phrase(text, detector)
+    if phrase is not None and not history:
         # The model names the kind better than a phrase does ("not trying to kill myself,
         # it just lets the pressure out" is self-harm); without a model, the phrase's kind.
         named = kind if danger > 0 else detector.kind_of(phrase)
@@ -183,6 +216,8 @@ def assess(
     asked = context.card_shown or context.after_check_in or any(e.tier == CHECK_IN for e in recent)
     if concern >= settings.concern and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "concern")
+    if phrase is not None and not asked:
+        return Assessment(CHECK_IN, None, danger, concern, "lexicon_history", phrase)
     if classifier_crisis >= settings.classifier and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "classifier")
     topic = is_topic(text)
