@@ -11,9 +11,9 @@ The assessment chooses a tier:
 
 The lexicon decides first and overrides everything, except that a phrase told as
 history ("five years ago I tried to kill myself") asks the check-in rather than sending
-the card; then the model's danger probability for the message alone; then the same probability against a lower bar
-when an earlier message of the conversation showed concern, so that risk stated
-across turns is caught. Pure Python: the NLU component
+the card; then the model's danger probability for the message alone; then the same
+probability against a lower bar when an earlier message of the conversation showed
+concern, so that risk stated across turns is caught. Pure Python: the NLU component
 :mod:`bot.nlu.crisis_guard` gathers the inputs from the Rasa tracker.
 """
 
