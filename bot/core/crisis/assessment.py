@@ -81,11 +81,11 @@ class Settings:
     sees no danger (a typo like "i wanna dye" that only the classifier recognises).
     """
 
-    crisis: float = 0.4
+    crisis: float = 0.45
     context: float = 0.15
     concern: float = 0.4
     repeat: float = 0.5
-    classifier: float = 0.7
+    classifier: float = 0.9
     turns: int = 3
 
 
