@@ -145,9 +145,17 @@ def test_after_a_card_only_a_very_clear_signal_sends_another():
 
 def test_the_model_names_the_kind_when_the_lexicon_matches():
     result = run(
-        "not trying to kill myself, it just lets the pressure out", probabilities(self_harm=0.6)
+        "sometimes i want to kill myself, cutting lets the pressure out",
+        probabilities(self_harm=0.6),
     )
     assert (result.tier, result.kind, result.reason) == (CRISIS, "self_harm", "lexicon")
+
+
+def test_self_harm_beside_a_negated_suicide_phrase_gets_the_self_harm_card_from_the_model():
+    result = run(
+        "not trying to kill myself, it just lets the pressure out", probabilities(self_harm=0.6)
+    )
+    assert (result.tier, result.kind, result.reason) == (CRISIS, "self_harm", "model")
 
 
 def test_an_emergency_after_another_card_gets_its_own_card():
@@ -173,7 +181,7 @@ def test_im_safe_does_not_override_the_lexicon():
 
 def test_a_lexicon_phrase_told_as_history_asks_the_check_in_instead_of_the_card():
     result = run("five years ago i tried to kill myself, im doing well on ketamine now", QUIET)
-    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_history")
+    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
 
 
 def test_history_in_one_sentence_does_not_excuse_danger_in_another():
@@ -186,10 +194,23 @@ def test_a_lexicon_phrase_told_as_history_is_still_a_card_when_the_model_sees_da
     assert (result.tier, result.reason) == (CRISIS, "model")
 
 
-def test_only_a_past_time_makes_history_not_a_negation():
+def test_a_negation_elsewhere_in_the_sentence_does_not_qualify_a_phrase():
     assert run("i cant do this anymore i want to die", QUIET).tier == CRISIS
 
 
 def test_a_lexicon_phrase_told_as_history_after_a_card_gets_the_line():
     result = run("back in college i tried to kill myself", QUIET, Context(card_shown=True))
     assert result.tier == LINE
+
+
+def test_a_negated_lexicon_phrase_asks_the_check_in_instead_of_the_card():
+    result = run("no, im not going to hurt myself, its just a bad day", QUIET)
+    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
+
+
+def test_used_to_tells_a_lexicon_phrase_as_history():
+    assert run("i used to want to die every day and now i dont", QUIET).tier == CHECK_IN
+
+
+def test_a_negation_further_back_does_not_qualify_a_phrase():
+    assert run("not sure why but i want to die", QUIET).tier == CRISIS

@@ -10,10 +10,11 @@ The assessment chooses a tier:
 - ``none``.
 
 The lexicon decides first and overrides everything, except that a phrase told as
-history ("five years ago I tried to kill myself") asks the check-in rather than sending
-the card; then the model's danger probability for the message alone; then the same
-probability against a lower bar when an earlier message of the conversation showed
-concern, so that risk stated across turns is caught. Pure Python: the NLU component
+history or negated ("five years ago I tried to kill myself", "I don't want to die")
+asks the check-in rather than sending the card; then the model's danger probability
+for the message alone; then the same probability against a lower bar when an earlier
+message of the conversation showed concern, so that risk stated across turns is
+caught. Pure Python: the NLU component
 :mod:`bot.nlu.crisis_guard` gathers the inputs from the Rasa tracker.
 """
 
@@ -56,14 +57,17 @@ _SAFE = re.compile(
 
 
 # A past time in the same sentence as a lexicon phrase: the danger is told as history
-# ("in 2018", "years ago", "before ketamine"). Only time words, never negations: "i cant
-# do this anymore, i want to die" must stay a card.
+# ("in 2018", "years ago", "used to", "before ketamine").
 _HISTORY = re.compile(
     r"\b(years?|yrs?|months|decades?) ago\b|\b(in|since|back in) (19|20)\d\d\b"
-    r"|\bback (in|when|then)\b|\bwhen i was (a |an |in |younger|little|\d)"
+    r"|\bback (in|when|then)\b|\bwhen i was (a |an |in |younger|little|\d)|\bused to\b"
     r"|\bin (high school|college|university|my teens|my twenties)\b"
     r"|\bbefore (i started |starting )?(ketamine|spravato|esketamine|treatment|my treatment)\b"
 )
+# A negation right before the phrase ("i dont want to die", "im not going to hurt
+# myself"). Only these few words, only just before: "i cant do this anymore, i want to
+# die" stays a card.
+_NEGATION = frozenset({"not", "dont", "never", "didnt", "doesnt", "wont", "nor"})
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 
@@ -146,17 +150,19 @@ def wants_crisis_line(parse: Mapping[str, Any]) -> bool:
 
 
 def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, bool]:
-    """(the lexicon phrase in ``text``, whether every sentence holding one tells it as history).
+    """(the lexicon phrase in ``text``, whether every sentence holding one is qualified).
 
-    A sentence with a phrase and no past time decides: one such sentence and the message
-    is not history, whatever the others say.
+    A phrase is qualified when its sentence tells it as history or a negation comes just
+    before it. One sentence with an unqualified phrase and the message is not qualified,
+    whatever the others say.
     """
     found = None
     for sentence in _SENTENCE_END.split(text):
-        phrase = detector.find(sentence)
-        if phrase is None:
+        hit = detector.find_with_words_before(sentence)
+        if hit is None:
             continue
-        if not _HISTORY.search(normalise(sentence)):
+        phrase, before = hit
+        if not (_HISTORY.search(normalise(sentence)) or _NEGATION.intersection(before)):
             return phrase, False
         found = found or phrase
     if found is None:
@@ -217,7 +223,7 @@ def assess(
     if concern >= settings.concern and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "concern")
     if phrase is not None and not asked:
-        return Assessment(CHECK_IN, None, danger, concern, "lexicon_history", phrase)
+        return Assessment(CHECK_IN, None, danger, concern, "lexicon_qualified", phrase)
     if classifier_crisis >= settings.classifier and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "classifier")
     topic = is_topic(text)

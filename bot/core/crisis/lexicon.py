@@ -75,6 +75,11 @@ class CrisisDetector:
 
     def find(self, text: str) -> str | None:
         """The lexicon phrase found in ``text``, or None."""
+        found = self.find_with_words_before(text)
+        return found[0] if found else None
+
+    def find_with_words_before(self, text: str, before: int = 3) -> tuple[str, list[str]] | None:
+        """The lexicon phrase found in ``text`` and the (normalised) words just before it."""
         tokens = normalise(text).split()
         for size, phrases in self._by_size.items():
             for width in {max(1, size - 1), size, size + 1}:
@@ -84,7 +89,7 @@ class CrisisDetector:
                         window, phrases.keys(), scorer=Levenshtein.distance, score_cutoff=2
                     )
                     if hit and hit[1] <= allowed_typos(len(hit[0])):
-                        return phrases[hit[0]]
+                        return phrases[hit[0]], tokens[max(0, start - before) : start]
         return None
 
     def is_crisis(self, text: str) -> bool:
