@@ -29,13 +29,13 @@ DECLINE_OUT_OF_SCOPE = "out_of_scope"
 class Settings:
     """How sure retrieval must be: chosen on the development question sets, not held-out ones."""
 
-    prior_weight: float = 0.2
+    prior_weight: float = 0.3
     """How much the predicted topic's confidence adds to its units' scores."""
-    threshold: float = 0.55
+    threshold: float = 0.65
     """Score a unit needs to be given as the answer."""
-    out_of_scope_threshold: float = 0.65
+    out_of_scope_threshold: float = 0.75
     """Score needed when the classifier says the question is out of scope."""
-    personal_threshold: float = 0.4
+    personal_threshold: float = 0.6
     """Score needed for a personal question, whose intent adds no topic prior."""
     suggestion_floor: float = 0.2
     """Below this the closest units are not offered, and a fallback counts as not understood."""
