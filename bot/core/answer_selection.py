@@ -35,7 +35,7 @@ class Settings:
     """Score a unit needs to be given as the answer."""
     out_of_scope_threshold: float = 0.75
     """Score needed when the classifier says the question is out of scope."""
-    personal_threshold: float = 0.6
+    personal_threshold: float = 0.45
     """Score needed for a personal question, whose intent adds no topic prior."""
     suggestion_floor: float = 0.2
     """Below this the closest units are not offered, and a fallback counts as not understood."""

@@ -89,7 +89,7 @@ class Settings:
     context: float = 0.15
     concern: float = 0.4
     repeat: float = 0.5
-    classifier: float = 0.9
+    classifier: float = 0.7
     turns: int = 3
 
 
