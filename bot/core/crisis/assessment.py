@@ -157,7 +157,8 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, boo
     whatever the others say.
     """
     found = None
-    for sentence in _SENTENCE_END.split(text):
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    for sentence in sentences:
         hit = detector.find_with_words_before(sentence)
         if hit is None:
             continue
@@ -165,10 +166,11 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, boo
         if not (_HISTORY.search(normalise(sentence)) or _NEGATION.intersection(before)):
             return phrase, False
         found = found or phrase
-    if found is None:
-        # A phrase split over two sentences ("i want to. die") is still found whole.
+    if found is None and len(sentences) > 1:
+        # A phrase split over two sentences ("i want to. die") is still found whole; a
+        # single sentence was searched whole already.
         return detector.find(text), False
-    return found, True
+    return found, found is not None
 
 
 def states_safety(text: str) -> bool:
