@@ -72,7 +72,9 @@ class UnitIndex:
     """Row of each unit's first wording; a unit's wordings are consecutive rows."""
     dense: np.ndarray
     features: FeatureUnion
-    sparse_rows: sparse.csr_matrix
+    sparse_by_feature: sparse.csr_matrix
+    """The wordings' TF-IDF vectors, one row per feature: a question's few n-grams
+    touch only their own rows."""
     classifier: LogisticRegression
     columns: np.ndarray
     """The classifier's column of each unit, in ``unit_ids`` order."""
@@ -100,7 +102,7 @@ class UnitIndex:
         if len(unit_ids) < 2:
             raise ValueError("retrieval needs at least two answer units")
         features = ngram_features(chars=(3, 5))
-        rows = normalize(features.fit_transform(wordings)).tocsr()
+        by_feature = normalize(features.fit_transform(wordings)).T.tocsr()
         dense = encoder.encode(wordings)
         if extra.none:
             dense_none = encoder.encode(list(extra.none))
@@ -110,16 +112,17 @@ class UnitIndex:
         classifier = logistic_regression(c).fit(*fitted)
         classes = [str(label) for label in classifier.classes_]
         columns = np.array([classes.index(u) for u in unit_ids])
-        return cls(tuple(unit_ids), np.asarray(starts), dense, features, rows, classifier, columns)
+        return cls(
+            tuple(unit_ids), np.asarray(starts), dense, features, by_feature, classifier, columns
+        )
 
     def _per_unit(self, similarities: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(similarities, self.starts)
 
     def similarity(self, text: str, vector: np.ndarray, dense_weight: float = 0.5) -> np.ndarray:
         """Each unit's best cosine similarity to ``text``: embedding and TF-IDF mixed as given."""
-        # A dense query is several times faster against the CSR rows than a sparse one.
-        query = normalize(self.features.transform([text])).toarray().ravel()
-        sparse_cosine = self.sparse_rows @ query
+        query = normalize(self.features.transform([text]))
+        sparse_cosine = (query @ self.sparse_by_feature).toarray().ravel()
         dense_cosine = self.dense @ vector
         return self._per_unit(dense_weight * dense_cosine + (1 - dense_weight) * sparse_cosine)
 

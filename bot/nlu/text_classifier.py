@@ -58,8 +58,14 @@ def ready_for_prediction(classifier: Pipeline) -> Pipeline:
     """
     model = classifier[-1]
     if isinstance(model, LogisticRegression):
-        model.coef_ = np.asfortranarray(model.coef_)
+        column_major(model)
     return classifier
+
+
+def column_major(model: LogisticRegression) -> LogisticRegression:
+    """``model`` with its weights stored column-major (in place), so predicting copies none."""
+    model.coef_ = np.asfortranarray(model.coef_)
+    return model
 
 
 def predict_ranking(classifier: Pipeline, text: str) -> dict[str, float]:

@@ -15,6 +15,8 @@
   first imported, so Rasa is imported only in :func:`main`.
 - It installs :mod:`bot.server.model_loading`: DIET's weights are loaded without the
   training step Rasa runs first, most of the server's start-up time.
+- It installs :mod:`bot.server.tracker_saving`: saving a turn no longer counts the
+  conversation's stored events first, a query per turn.
 - For ``run`` and ``shell`` it first connects to the SQL tracker store named in
   ``--endpoints``. Rasa 3.6 starts anyway when it cannot, and then keeps every
   conversation in memory only, where a restart loses it; this refuses to start
@@ -131,7 +133,7 @@ def main() -> None:
     use_one_blas_thread(os.environ)
     from rasa.__main__ import main as rasa_main
 
-    from bot.server import action_fallback, action_validation, model_loading
+    from bot.server import action_fallback, action_validation, model_loading, tracker_saving
 
     endpoints = endpoints_path(sys.argv[1:])
     if endpoints is not None:
@@ -143,6 +145,7 @@ def main() -> None:
     action_fallback.install(action_fallback.action_timeout())
     action_validation.install()
     model_loading.install()
+    tracker_saving.install()
     rasa_main()
 
 

@@ -20,7 +20,12 @@ from sklearn.pipeline import FeatureUnion
 
 from bot.core.yaml_files import read_yaml
 from bot.nlu.sentence_encoder import SentenceEncoder
-from bot.nlu.text_classifier import class_probabilities, logistic_regression, ngram_features
+from bot.nlu.text_classifier import (
+    class_probabilities,
+    column_major,
+    logistic_regression,
+    ngram_features,
+)
 
 DANGER_KINDS = ("suicide", "means", "self_harm", "emergency", "other_at_risk")
 DISTRESS = "distress"
@@ -62,7 +67,7 @@ class CrisisModel:
         is_danger = np.isin(labels, DANGER_KINDS)
         tier = logistic_regression(c).fit(features, np.where(is_danger, DANGER, labels))
         kind = logistic_regression(c).fit(features[is_danger], labels[is_danger])
-        return cls(ngrams, tier, kind)
+        return cls(ngrams, column_major(tier), column_major(kind))
 
     def probabilities(self, text: str, vector: np.ndarray) -> dict[str, float]:
         """Each label's probability for ``text``, whose sentence embedding is ``vector``.
