@@ -11,6 +11,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import Session
 
 from bot.server import tracker_saving
 
@@ -68,7 +69,7 @@ def test_a_loaded_tracker_saves_only_its_new_events_without_counting(
     ]
 
 
-def test_a_second_save_of_one_loaded_tracker_counts_and_duplicates_nothing(
+def test_a_second_save_of_one_tracker_stores_only_what_the_first_did_not(
     store: SQLTrackerStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     new_conversation(store)
@@ -77,6 +78,26 @@ def test_a_second_save_of_one_loaded_tracker_counts_and_duplicates_nothing(
     asyncio.run(store.save(tracker))
     counted = count_queries(store, monkeypatch)
     tracker.update_with_events(turn("one more"), None)
+    asyncio.run(store.save(tracker))
+    assert counted == []
+    assert len(stored_types(store)) == len(tracker.events)
+
+
+def test_after_a_failed_commit_the_next_save_counts(
+    store: SQLTrackerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_conversation(store)
+    tracker = asyncio.run(store.retrieve(SENDER))
+    tracker.update_with_events(turn("lost connection"), None)
+
+    def broken(self: Session) -> None:
+        raise ConnectionError("database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Session, "commit", broken)
+        with pytest.raises(ConnectionError):
+            asyncio.run(store.save(tracker))
+    counted = count_queries(store, monkeypatch)
     asyncio.run(store.save(tracker))
     assert counted == [SENDER]
     assert len(stored_types(store)) == len(tracker.events)

@@ -15,8 +15,9 @@
   first imported, so Rasa is imported only in :func:`main`.
 - It installs :mod:`bot.server.model_loading`: DIET's weights are loaded without the
   training step Rasa runs first, most of the server's start-up time.
-- It installs :mod:`bot.server.tracker_saving`: saving a turn no longer counts the
-  conversation's stored events first, a query per turn.
+- It installs :mod:`bot.server.tracker_saving` and :mod:`bot.server.event_types`:
+  saving a turn no longer counts the conversation's stored events first (a query per
+  turn), and reading events no longer lists every event class for each one.
 - For ``run`` and ``shell`` it first connects to the SQL tracker store named in
   ``--endpoints``. Rasa 3.6 starts anyway when it cannot, and then keeps every
   conversation in memory only, where a restart loses it; this refuses to start
@@ -133,7 +134,13 @@ def main() -> None:
     use_one_blas_thread(os.environ)
     from rasa.__main__ import main as rasa_main
 
-    from bot.server import action_fallback, action_validation, model_loading, tracker_saving
+    from bot.server import (
+        action_fallback,
+        action_validation,
+        event_types,
+        model_loading,
+        tracker_saving,
+    )
 
     endpoints = endpoints_path(sys.argv[1:])
     if endpoints is not None:
@@ -146,6 +153,7 @@ def main() -> None:
     action_validation.install()
     model_loading.install()
     tracker_saving.install()
+    event_types.install()
     rasa_main()
 
 
