@@ -2,10 +2,10 @@
 
 Rasa 3.6.21's ``Event.resolve_by_type`` walks all subclasses of ``Event`` (and checks
 each one for abstract methods) for every event it reads: every stored event of a
-conversation, each time a turn loads it, and every event an action returns. Under load
-that was about 2% of the server's time (``make bench-load`` profile). :func:`install`
-keeps each name's class once Rasa has found it; a name Rasa does not know still goes to
-Rasa, with its default, ``None`` for the old ``topic`` events, or its error.
+conversation, each time a turn loads it, and every event an action returns; it showed
+in the server's profile under load (docs/benchmarks.md). :func:`install` keeps each
+name's class once Rasa has found it; a name Rasa does not know still goes to Rasa, with
+its default, ``None`` for the old ``topic`` events, or its error.
 
 The launcher (``bot/server/rasa_cli.py``) calls :func:`install` before Rasa starts.
 """
