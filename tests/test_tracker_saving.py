@@ -31,13 +31,13 @@ def turn(text: str) -> list:
     return [UserUttered(text, {"name": "greet"}), ActionExecuted("utter_greet")]
 
 
-def stored_types(store: SQLTrackerStore, sender: str = SENDER) -> list[str]:
+def stored_types(store: SQLTrackerStore) -> list[str]:
     with store.session_scope() as session:
-        rows = store._event_query(session, sender, fetch_events_from_all_sessions=True).all()
+        rows = store._event_query(session, SENDER, fetch_events_from_all_sessions=True).all()
     return [row.type_name for row in rows]
 
 
-def count_queries(store: SQLTrackerStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def count_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     counted: list[str] = []
     original = tracker_saving._ORIGINAL_ADDITIONAL_EVENTS
 
@@ -59,7 +59,7 @@ def test_a_loaded_tracker_saves_only_its_new_events_without_counting(
     store: SQLTrackerStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     new_conversation(store)
-    counted = count_queries(store, monkeypatch)
+    counted = count_queries(monkeypatch)
     tracker = asyncio.run(store.retrieve(SENDER))
     tracker.update_with_events(turn("hello again"), None)
     asyncio.run(store.save(tracker))
@@ -76,7 +76,7 @@ def test_a_second_save_of_one_tracker_stores_only_what_the_first_did_not(
     tracker = asyncio.run(store.retrieve(SENDER))
     tracker.update_with_events([SlotSet("region", "uk")], None)
     asyncio.run(store.save(tracker))
-    counted = count_queries(store, monkeypatch)
+    counted = count_queries(monkeypatch)
     tracker.update_with_events(turn("one more"), None)
     asyncio.run(store.save(tracker))
     assert counted == []
@@ -97,7 +97,7 @@ def test_after_a_failed_commit_the_next_save_counts(
         patch.setattr(Session, "commit", broken)
         with pytest.raises(ConnectionError):
             asyncio.run(store.save(tracker))
-    counted = count_queries(store, monkeypatch)
+    counted = count_queries(monkeypatch)
     asyncio.run(store.save(tracker))
     assert counted == [SENDER]
     assert len(stored_types(store)) == len(tracker.events)
@@ -108,7 +108,7 @@ def test_a_tracker_not_loaded_by_the_store_is_saved_by_counting(
 ) -> None:
     new_conversation(store)
     asyncio.run(store.retrieve(SENDER))  # loaded, then replaced by a tracker built elsewhere
-    counted = count_queries(store, monkeypatch)
+    counted = count_queries(monkeypatch)
     replacement = DialogueStateTracker.from_events(SENDER, [ActionExecuted("action_listen")])
     replacement.update_with_events([*turn("hi"), *turn("built elsewhere")], None)
     asyncio.run(store.save(replacement))
