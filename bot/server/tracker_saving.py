@@ -54,8 +54,8 @@ async def _retrieve(
     self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool
 ) -> DialogueStateTracker | None:
     tracker = await _ORIGINAL_RETRIEVE(self, sender_id, fetch_events_from_all_sessions)
-    _loaded_counts(self).pop(sender_id, None)
-    # Only the latest session's events are what ``save`` would count.
+    # Only the latest session's events are what ``save`` would count. A count kept for
+    # another tracker object of the same conversation is never used for this one.
     if tracker is not None and not fetch_events_from_all_sessions:
         _remember(self, tracker)
     return tracker
