@@ -214,3 +214,27 @@ def test_used_to_tells_a_lexicon_phrase_as_history():
 
 def test_a_negation_further_back_does_not_qualify_a_phrase():
     assert run("not sure why but i want to die", QUIET).tier == CRISIS
+
+
+def test_a_lexicon_phrase_asked_about_in_general_is_a_topic_question():
+    result = run("what do you do if a patient says theyre suicidal during a session?", QUIET)
+    assert (result.tier, result.reason) == (LINE, "topic")
+
+
+def test_a_lexicon_phrase_asked_about_in_general_is_still_a_card_when_the_model_sees_danger():
+    text = "if someone has made up their mind to kill themselves, is there any point? thats me"
+    assert run(text, probabilities(suicide=0.8)).tier == CRISIS
+
+
+def test_the_writers_own_words_before_a_phrase_keep_it_a_card():
+    assert run("what if i just end it all tonight", QUIET).tier == CRISIS
+    assert run("what do i do if my son wants to kill himself", QUIET).tier == CRISIS
+
+
+def test_help_arriving_after_an_emergency_card_is_no_second_card():
+    result = run(
+        "the ambulance is here now, thank you",
+        probabilities(emergency=0.9),
+        Context(card_shown=True),
+    )
+    assert result.tier == LINE

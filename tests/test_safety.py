@@ -52,3 +52,20 @@ def test_a_detector_reports_the_phrase_it_found():
     detector = CrisisDetector(["end my life"])
     assert detector.find("i will END my life") == "end my life"
     assert detector.find("end of my life insurance") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "six months with no suicidal thoughts",  # not "so suicidal"
+        "much less suicidal in the mornings now",  # not "suicidal rn"
+        "the heaviness lifted and i can breathe easier",  # not "cant breathe"
+        "im scared itll make her suicidal",  # not "hes suicidal"
+    ],
+)
+def test_a_near_match_that_changes_a_short_word_or_a_negation_is_not_a_typo(text):
+    assert default_detector().find(text) is None
+
+
+def test_one_negation_may_stand_for_another():
+    assert default_detector().find("he doesnt want to be alive anymore") == "dont want to be alive"

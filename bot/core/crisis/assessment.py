@@ -48,11 +48,13 @@ _TOPIC = re.compile(
 )
 
 
-# The person says they are safe now ("im safe", "it passed", "not going to do anything"):
+# The person says they are safe now ("im safe", "it passed", "not going to do anything"),
+# or that help has come ("the ambulance is here"):
 # the model reads the danger words around it, so without a lexicon phrase this is no card.
 _SAFE = re.compile(
     r"\b(i ?a?m|i am) (safe|ok|okay|fine|alright)\b"
     r"|\bnot (going|gonna) to do anything\b|\bit(s| has)? passed\b"
+    r"|\b(ambulance|paramedics?|emts?|help) (is|are|has|have|just) (here|arrived|came|come)\b"
 )
 
 
@@ -68,6 +70,16 @@ _HISTORY = re.compile(
 # myself"). Only these few words, only just before: "i cant do this anymore, i want to
 # die" stays a card.
 _NEGATION = frozenset({"not", "dont", "never", "didnt", "doesnt", "wont", "nor"})
+# A phrase asked about in general or about someone unnamed ("if a patient says
+# they're suicidal", "the warning signs he might be thinking about suicide"): a word
+# of this kind before it in the sentence, and no word of the writer's own. Then the
+# model decides, and below its bar the message is a topic question.
+_GENERAL = frozenset(
+    "if whether signs someone somebody anyone anybody people patient patients person others".split()
+)
+_OWN = frozenset({"i", "im", "id", "ive", "ill", "me", "my", "mine", "myself", "we", "us", "our"})
+HISTORY = "history"
+GENERAL = "general"
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 
@@ -149,28 +161,37 @@ def wants_crisis_line(parse: Mapping[str, Any]) -> bool:
     return stored is not None and stored.tier == LINE
 
 
-def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, bool]:
-    """(the lexicon phrase in ``text``, whether every sentence holding one is qualified).
+def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str | None]:
+    """(the lexicon phrase in ``text``, how it is qualified: None, HISTORY or GENERAL).
 
-    A phrase is qualified when its sentence tells it as history or a negation comes just
-    before it. One sentence with an unqualified phrase and the message is not qualified,
-    whatever the others say.
+    A phrase is told as history when its sentence has a past time or a negation comes
+    just before it; it is asked in general when :data:`_GENERAL` frames it and the
+    writer does not speak of themselves before it. One sentence with an unqualified
+    phrase and the message is not qualified, whatever the others say; a message
+    with both kinds of qualified phrase is history (it asks the check-in).
     """
-    found = None
+    found: str | None = None
+    qualifiers: set[str] = set()
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
     for sentence in sentences:
-        hit = detector.find_with_words_before(sentence)
+        hit = detector.find_with_words_before(sentence, before=len(sentence))
         if hit is None:
             continue
         phrase, before = hit
-        if not (_HISTORY.search(normalise(sentence)) or _NEGATION.intersection(before)):
-            return phrase, False
+        if _HISTORY.search(normalise(sentence)) or _NEGATION.intersection(before[-3:]):
+            qualifiers.add(HISTORY)
+        elif _GENERAL.intersection(before) and not _OWN.intersection(before):
+            qualifiers.add(GENERAL)
+        else:
+            return phrase, None
         found = found or phrase
     if found is None and len(sentences) > 1:
         # A phrase split over two sentences ("i want to. die") is still found whole; a
         # single sentence was searched whole already.
-        return detector.find(text), False
-    return found, found is not None
+        return detector.find(text), None
+    if found is None:
+        return None, None
+    return found, HISTORY if HISTORY in qualifiers else GENERAL
 
 
 def states_safety(text: str) -> bool:
@@ -196,8 +217,8 @@ def assess(
     confidence in ``crisis`` when that was its prediction.
     """
     danger, concern, kind = danger_of(probabilities) if probabilities else (0.0, 0.0, "")
-    phrase, history = lexicon_phrase(text, detector)
-    if phrase is not None and not history:
+    phrase, qualified = lexicon_phrase(text, detector)
+    if phrase is not None and qualified is None:
         # The model names the kind better than a phrase does ("not trying to kill myself,
         # it just lets the pressure out" is self-harm); without a model, the phrase's kind.
         named = kind if danger > 0 else detector.kind_of(phrase)
@@ -224,11 +245,11 @@ def assess(
     asked = context.card_shown or context.after_check_in or any(e.tier == CHECK_IN for e in recent)
     if concern >= settings.concern and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "concern")
-    if phrase is not None and not asked:
+    if qualified == HISTORY and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "lexicon_qualified", phrase)
     if classifier_crisis >= settings.classifier and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "classifier")
-    topic = is_topic(text)
+    topic = qualified == GENERAL or is_topic(text)
     if concern >= settings.concern or topic or context.card_shown:
         reason = "topic" if topic else "after_card" if context.card_shown else "concern"
         return Assessment(LINE, None, danger, concern, reason)

@@ -38,6 +38,10 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub(" ", folded).strip()
 
 
+# Negations a typo must not remove: "can breathe" is not "cant breathe".
+_NEGATIONS = frozenset({"cant", "dont", "doesnt", "wont", "not", "isnt", "never", "no"})
+
+
 def allowed_typos(length: int) -> int:
     """How many edits a phrase of ``length`` letters may differ by and still match.
 
@@ -88,13 +92,35 @@ class CrisisDetector:
                     hit = process.extractOne(
                         window, phrases.keys(), scorer=Levenshtein.distance, score_cutoff=2
                     )
-                    if hit and hit[1] <= allowed_typos(len(hit[0])):
-                        return phrases[hit[0]], tokens[max(0, start - before) : start]
+                    if not hit or hit[1] > allowed_typos(len(hit[0])):
+                        continue
+                    phrase = phrases[hit[0]]
+                    if hit[1] == 0 or plausible_typo(tokens[start : start + width], phrase):
+                        return phrase, tokens[max(0, start - before) : start]
         return None
 
     def is_crisis(self, text: str) -> bool:
         """True when ``text`` contains a crisis phrase."""
         return self.find(text) is not None
+
+
+def plausible_typo(words: list[str], phrase: str) -> bool:
+    """Whether ``words``, a near match of ``phrase``, can be a typo of it.
+
+    Word by word when the counts agree (split or joined words are typos): a short
+    word must be exact ("no suicidal" is not "so suicidal", "suicidal in" not
+    "suicidal rn"), and a negation must be there, though it may be another one
+    ("can breathe" is not "cant breathe"; "doesnt want to live" is "dont want to live").
+    """
+    wanted = normalise(phrase).split()
+    if len(words) != len(wanted):
+        return True
+    for word, expected in zip(words, wanted, strict=True):
+        if word == expected or (expected in _NEGATIONS and word in _NEGATIONS):
+            continue
+        if len(expected) <= 3 or expected in _NEGATIONS:
+            return False
+    return True
 
 
 def load_detector(path: Path = LEXICON_FILE) -> CrisisDetector:
