@@ -13,6 +13,12 @@ SHARED = {"TRACKER_STORE": "postgres", "LOCK_STORE": "redis"}
 ELSEWHERE = {**SHARED, "DB_HOST": "db.internal", "REDIS_HOST": "cache.internal"}
 
 
+@pytest.fixture
+def haproxy_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The launcher finds HAProxy, so these tests need no system package."""
+    monkeypatch.setattr("bot.server.launch.shutil.which", lambda name: f"/usr/sbin/{name}")
+
+
 def flat(sides: list) -> list[Service]:
     return [s for side in sides for s in ([side] if isinstance(side, Service) else side)]
 
@@ -48,6 +54,7 @@ def test_a_wrong_replica_setting_is_named(env: dict[str, str], problem: str) -> 
         replica_ports(env)
 
 
+@pytest.mark.usefixtures("haproxy_installed")
 def test_replicas_start_together_behind_the_balancer_on_the_rasa_port(tmp_path: Path) -> None:
     env = {**ELSEWHERE, "REPLICAS": "2", "LOG_DIR": str(tmp_path)}
     sides, main = services("run", ["-m", "model.tar.gz"], False, env)
@@ -61,6 +68,7 @@ def test_replicas_start_together_behind_the_balancer_on_the_rasa_port(tmp_path: 
     assert "server replica2 127.0.0.1:5007 check" in (tmp_path / "haproxy.cfg").read_text()
 
 
+@pytest.mark.usefixtures("haproxy_installed")
 def test_named_stores_are_used_and_none_is_started(tmp_path: Path) -> None:
     env = {**ELSEWHERE, "REPLICAS": "2", "LOG_DIR": str(tmp_path)}
     sides, _ = services("run", [], False, env)
