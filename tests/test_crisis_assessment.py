@@ -238,3 +238,8 @@ def test_help_arriving_after_an_emergency_card_is_no_second_card():
         Context(card_shown=True),
     )
     assert result.tier == LINE
+
+
+def test_a_lexicon_phrase_someone_asked_about_asks_the_check_in():
+    result = run("the nurse asked if id been hurting myself. im not, i skate", QUIET)
+    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")

@@ -69,3 +69,20 @@ def test_a_near_match_that_changes_a_short_word_or_a_negation_is_not_a_typo(text
 
 def test_one_negation_may_stand_for_another():
     assert default_detector().find("he doesnt want to be alive anymore") == "dont want to be alive"
+
+
+def test_normalise_reads_written_out_forms_as_short_forms():
+    assert normalise("I am sure I do not know any more") == "im sure i dont know anymore"
+
+
+def test_written_out_forms_meet_the_short_forms_of_the_phrases():
+    found = default_detector().find("I do not want to be here any longer")
+    assert found == "dont want to be here anymore"
+
+
+def test_a_near_match_must_not_drop_the_phrases_last_word():
+    assert default_detector().find("i dont want to wake anything up") is None
+
+
+def test_a_single_word_phrase_must_match_exactly():
+    assert default_detector().find("make sure the clinic isnt overdoing it") is None

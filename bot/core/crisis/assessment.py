@@ -80,6 +80,9 @@ _GENERAL = frozenset(
 _OWN = frozenset({"i", "im", "id", "ive", "ill", "me", "my", "mine", "myself", "we", "us", "our"})
 HISTORY = "history"
 GENERAL = "general"
+# Someone asked the writer about it ("the nurse asked if id been hurting myself"): told,
+# not meant, so it asks the check-in as history does.
+_ASKED = re.compile(r"\b(ask|asks|asked|asking)( me)? (if|whether)\b")
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 
@@ -164,11 +167,12 @@ def wants_crisis_line(parse: Mapping[str, Any]) -> bool:
 def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str | None]:
     """(the lexicon phrase in ``text``, how it is qualified: None, HISTORY or GENERAL).
 
-    A phrase is told as history when its sentence has a past time or a negation comes
-    just before it; it is asked in general when :data:`_GENERAL` frames it and the
-    writer does not speak of themselves before it. One sentence with an unqualified
-    phrase and the message is not qualified, whatever the others say; a message
-    with both kinds of qualified phrase is history (it asks the check-in).
+    A phrase is told as history when its sentence has a past time, someone asked the
+    writer about it, or a negation comes just before it; it is asked in general when
+    :data:`_GENERAL` frames it and the writer does not speak of themselves before it.
+    One sentence with an unqualified phrase and the message is not qualified, whatever
+    the others say; a message with both kinds of qualified phrase is history (it asks
+    the check-in).
     """
     found: str | None = None
     qualifiers: set[str] = set()
@@ -178,7 +182,8 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
         if hit is None:
             continue
         phrase, before = hit
-        if _HISTORY.search(normalise(sentence)) or _NEGATION.intersection(before[-3:]):
+        told = _HISTORY.search(normalise(sentence)) or _ASKED.search(" ".join(before))
+        if told or _NEGATION.intersection(before[-3:]):
             qualifiers.add(HISTORY)
         elif _GENERAL.intersection(before) and not _OWN.intersection(before):
             qualifiers.add(GENERAL)

@@ -26,8 +26,27 @@ LEXICON_FILE = CONTENT_DIR / "crisis_lexicon.yml"
 _NON_WORD = re.compile(r"[^a-z0-9ñ]+")
 
 
+# Written-out forms read as their short forms, so that "I do not want to be here any
+# longer" meets the phrase "dont want to be here anymore".
+_SHORT_FORMS = {
+    "i am": "im",
+    "do not": "dont",
+    "does not": "doesnt",
+    "did not": "didnt",
+    "can not": "cant",
+    "cannot": "cant",
+    "will not": "wont",
+    "is not": "isnt",
+    "any longer": "anymore",
+    "any more": "anymore",
+}
+_WRITTEN_OUT = re.compile(r"\b(" + "|".join(_SHORT_FORMS) + r")\b")
+
+
 def normalise(text: str) -> str:
-    """Case folded, accents and apostrophes removed, everything else a single space.
+    """Case folded, without accents or apostrophes, words separated by single spaces.
+
+    Written-out forms become short forms ("do not" is "dont").
 
     ``casefold`` rather than ``lower``, so upper and lower case read the same:
     "ß".lower() stays "ß" (not a word character here) but "ß".upper() is "SS".
@@ -35,7 +54,8 @@ def normalise(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     folded = folded.replace("'", "").replace("\u2019", "")
-    return _NON_WORD.sub(" ", folded).strip()
+    words = _NON_WORD.sub(" ", folded).strip()
+    return _WRITTEN_OUT.sub(lambda m: _SHORT_FORMS[m.group(1)], words)
 
 
 # Negations a typo must not remove: "can breathe" is not "cant breathe".
@@ -107,18 +127,26 @@ class CrisisDetector:
 def plausible_typo(words: list[str], phrase: str) -> bool:
     """Whether ``words``, a near match of ``phrase``, can be a typo of it.
 
-    Word by word when the counts agree (split or joined words are typos): a short
-    word must be exact ("no suicidal" is not "so suicidal", "suicidal in" not
-    "suicidal rn"), and a negation must be there, though it may be another one
-    ("can breathe" is not "cant breathe"; "doesnt want to live" is "dont want to live").
+    A typo keeps the last letter of the phrase or the first of its last word ("dont want
+    to wake" is not "dont want to wake up"), and a single word must be exact ("overdoing" is not
+    "overdosing"). Word by word when the counts agree: a short word may differ by one
+    letter at most and a word of two or three must be exact ("no suicidal" is not "so
+    suicidal", "had" is not "have"), and a negation must be there, though it may be
+    another one ("can breathe" is not "cant breathe"; "doesnt want to live" is "dont
+    want to live").
     """
     wanted = normalise(phrase).split()
+    same_end = words[-1][-1] == wanted[-1][-1] or words[-1][0] == wanted[-1][0]
+    if len(words) == 1 or not same_end:
+        return False
     if len(words) != len(wanted):
         return True
     for word, expected in zip(words, wanted, strict=True):
         if word == expected or (expected in _NEGATIONS and word in _NEGATIONS):
             continue
         if len(expected) <= 3 or expected in _NEGATIONS:
+            return False
+        if len(expected) <= 5 and Levenshtein.distance(word, expected) > 1:
             return False
     return True
 
