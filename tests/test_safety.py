@@ -86,3 +86,8 @@ def test_a_near_match_must_not_drop_the_phrases_last_word():
 
 def test_a_single_word_phrase_must_match_exactly():
     assert default_detector().find("make sure the clinic isnt overdoing it") is None
+
+
+def test_no_two_lexicon_phrases_read_the_same():
+    read = [normalise(phrase) for phrase in default_detector().kinds]
+    assert len(read) == len(set(read))

@@ -127,13 +127,12 @@ class CrisisDetector:
 def plausible_typo(words: list[str], phrase: str) -> bool:
     """Whether ``words``, a near match of ``phrase``, can be a typo of it.
 
-    A typo keeps the last letter of the phrase or the first of its last word ("dont want
-    to wake" is not "dont want to wake up"), and a single word must be exact ("overdoing" is not
-    "overdosing"). Word by word when the counts agree: a short word may differ by one
-    letter at most and a word of two or three must be exact ("no suicidal" is not "so
-    suicidal", "had" is not "have"), and a negation must be there, though it may be
-    another one ("can breathe" is not "cant breathe"; "doesnt want to live" is "dont
-    want to live").
+    Not a typo: a single word ("overdoing" is not "overdosing"), or a match that loses
+    the phrase's last word ("dont want to wake" is not "dont want to wake up"). Word by
+    word, when the counts agree: a word of up to three letters must be exact ("no
+    suicidal" is not "so suicidal"), one of four or five may differ by one letter ("had"
+    is not "have"), and a negation must stay a negation ("can breathe" is not "cant
+    breathe", but "doesnt want to live" is "dont want to live").
     """
     wanted = normalise(phrase).split()
     same_end = words[-1][-1] == wanted[-1][-1] or words[-1][0] == wanted[-1][0]
