@@ -243,3 +243,30 @@ def test_help_arriving_after_an_emergency_card_is_no_second_card():
 def test_a_lexicon_phrase_someone_asked_about_asks_the_check_in():
     result = run("the nurse asked if id been hurting myself. im not, i skate", QUIET)
     assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "someone call 911 hes not breathing",
+        "if nothing changes im ending it tonight",
+        "people would be better off without me",
+        "can someone tell me why i want to die?",
+    ],
+)
+def test_a_phrase_is_asked_in_general_only_in_a_question_without_the_writers_own_words(text):
+    assert run(text, QUIET).tier == CRISIS
+
+
+def test_every_phrase_in_a_sentence_is_judged():
+    text = "people say they feel suicidal on ketamine and now i want to kill myself"
+    assert run(text, QUIET).tier == CRISIS
+
+
+def test_the_writer_asking_is_not_being_asked():
+    text = "i asked if i could come in earlier because i want to kill myself"
+    assert run(text, QUIET).tier == CRISIS
+
+
+def test_help_that_has_not_come_is_not_safety():
+    assert not states_safety("no ambulance has come yet and his lips look grey")

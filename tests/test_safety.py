@@ -91,3 +91,11 @@ def test_a_single_word_phrase_must_match_exactly():
 def test_no_two_lexicon_phrases_read_the_same():
     read = [normalise(phrase) for phrase in default_detector().kinds]
     assert len(read) == len(set(read))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cnt breathe", "i dont wnat to be alive", "i want to kilmyself", "took to many pills"],
+)
+def test_common_typos_still_match(text):
+    assert default_detector().is_crisis(text)

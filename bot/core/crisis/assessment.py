@@ -10,8 +10,10 @@ The assessment chooses a tier:
 - ``none``.
 
 The lexicon decides first and overrides everything, except that a phrase told as
-history or negated ("five years ago I tried to kill myself", "I don't want to die")
-asks the check-in rather than sending the card; then the model's danger probability
+history, asked about or negated ("five years ago I tried to kill myself", "I don't want
+to die") asks the check-in rather than sending the card, and a phrase in a question
+asked in general ("what happens if someone says they want to die?") is a topic question
+unless the model sees danger; then the model's danger probability
 for the message alone; then the same probability against a lower bar when an earlier
 message of the conversation showed concern, so that risk stated across turns is
 caught. Pure Python: the NLU component
@@ -52,9 +54,10 @@ _TOPIC = re.compile(
 # or that help has come ("the ambulance is here"):
 # the model reads the danger words around it, so without a lexicon phrase this is no card.
 _SAFE = re.compile(
-    r"\b(i ?a?m|i am) (safe|ok|okay|fine|alright)\b"
+    r"\bi ?a?m (safe|ok|okay|fine|alright)\b"
     r"|\bnot (going|gonna) to do anything\b|\bit(s| has)? passed\b"
-    r"|\b(ambulance|paramedics?|emts?|help) (is|are|has|have|just) (here|arrived|came|come)\b"
+    r"|(?<!no )\b(ambulance|paramedics?|emts?|help) (is|are|has|have|just)"
+    r" (here|arrived|came|come)\b(?! yet)"
 )
 
 
@@ -70,20 +73,25 @@ _HISTORY = re.compile(
 # myself"). Only these few words, only just before: "i cant do this anymore, i want to
 # die" stays a card.
 _NEGATION = frozenset({"not", "dont", "never", "didnt", "doesnt", "wont", "nor"})
-# A phrase asked about in general or about someone unnamed ("if a patient says
-# they're suicidal", "the warning signs he might be thinking about suicide"): a word
-# of this kind before it in the sentence, and no word of the writer's own. Then the
-# model decides, and below its bar the message is a topic question.
+# A question asked in general or about someone unnamed ("what do you do if a patient
+# says they're suicidal?"): the sentence asks a question, a word of this kind comes
+# before the phrase, and no word in the sentence is the writer's own. Only for these
+# kinds: a cry for help ("someone call 911, he's not breathing") is never general.
 _GENERAL = frozenset(
     "if whether signs someone somebody anyone anybody people patient patients person others".split()
 )
+_GENERAL_KINDS = frozenset({"suicide", "self_harm", "other_at_risk"})
 _OWN = frozenset({"i", "im", "id", "ive", "ill", "me", "my", "mine", "myself", "we", "us", "our"})
+_QUESTION_WORDS = frozenset(
+    "what how does do is are can could should would will when why who where".split()
+)
+# Someone asked the writer about it, just before the phrase ("the nurse asked if id been
+# hurting myself"): told, not meant, so it asks the check-in as history does.
+_ASKED = re.compile(r"\b(?<!i )(ask|asks|asked|asking)( me)? (if|whether)( \w+){0,4}$")
+# A sentence with the punctuation that ends it.
+_SENTENCES = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 HISTORY = "history"
 GENERAL = "general"
-# Someone asked the writer about it ("the nurse asked if id been hurting myself"): told,
-# not meant, so it asks the check-in as history does.
-_ASKED = re.compile(r"\b(ask|asks|asked|asking)( me)? (if|whether)\b")
-_SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 
 @dataclass(frozen=True)
@@ -167,29 +175,33 @@ def wants_crisis_line(parse: Mapping[str, Any]) -> bool:
 def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str | None]:
     """(the lexicon phrase in ``text``, how it is qualified: None, HISTORY or GENERAL).
 
-    A phrase is told as history when its sentence has a past time, someone asked the
-    writer about it, or a negation comes just before it; it is asked in general when
-    :data:`_GENERAL` frames it and the writer does not speak of themselves before it.
-    One sentence with an unqualified phrase and the message is not qualified, whatever
-    the others say; a message with both kinds of qualified phrase is history (it asks
-    the check-in).
+    Every phrase in every sentence is judged. A phrase is told (HISTORY) when its
+    sentence has a past time, someone asked the writer about it just before, or a
+    negation comes just before it; it is asked in general (GENERAL) as
+    :data:`_GENERAL` says. One unqualified phrase and the message is not qualified,
+    whatever the others say; a message with both kinds of qualified phrase is history
+    (it asks the check-in).
     """
     found: str | None = None
     qualifiers: set[str] = set()
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences = [m.group() for m in _SENTENCES.finditer(text) if normalise(m.group())]
     for sentence in sentences:
-        hit = detector.find_with_words_before(sentence, before=len(sentence))
-        if hit is None:
-            continue
-        phrase, before = hit
-        told = _HISTORY.search(normalise(sentence)) or _ASKED.search(" ".join(before))
-        if told or _NEGATION.intersection(before[-3:]):
-            qualifiers.add(HISTORY)
-        elif _GENERAL.intersection(before) and not _OWN.intersection(before):
-            qualifiers.add(GENERAL)
-        else:
-            return phrase, None
-        found = found or phrase
+        words = normalise(sentence).split()
+        history = bool(_HISTORY.search(" ".join(words)))
+        question = sentence.rstrip().endswith("?") or words[0] in _QUESTION_WORDS
+        for phrase, before in detector.find_all(sentence):
+            if history or _ASKED.search(" ".join(before)) or _NEGATION.intersection(before[-3:]):
+                qualifiers.add(HISTORY)
+            elif (
+                question
+                and detector.kind_of(phrase) in _GENERAL_KINDS
+                and _GENERAL.intersection(before)
+                and not _OWN.intersection(words)
+            ):
+                qualifiers.add(GENERAL)
+            else:
+                return phrase, None
+            found = found or phrase
     if found is None and len(sentences) > 1:
         # A phrase split over two sentences ("i want to. die") is still found whole; a
         # single sentence was searched whole already.

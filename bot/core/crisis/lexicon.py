@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from bot.core.content import CONTENT_DIR
 from bot.core.yaml_files import read_yaml
@@ -58,8 +58,8 @@ def normalise(text: str) -> str:
     return _WRITTEN_OUT.sub(lambda m: _SHORT_FORMS[m.group(1)], words)
 
 
-# Negations a typo must not remove: "can breathe" is not "cant breathe".
-_NEGATIONS = frozenset({"cant", "dont", "doesnt", "wont", "not", "isnt", "never", "no"})
+# A negation a typo must not turn into its positive: "can breathe" is not "cant breathe".
+_POSITIVES = {"cant": "can", "dont": "do", "doesnt": "does", "wont": "will", "isnt": "is"}
 
 
 def allowed_typos(length: int) -> int:
@@ -99,11 +99,10 @@ class CrisisDetector:
 
     def find(self, text: str) -> str | None:
         """The lexicon phrase found in ``text``, or None."""
-        found = self.find_with_words_before(text)
-        return found[0] if found else None
+        return next((phrase for phrase, _ in self.find_all(text)), None)
 
-    def find_with_words_before(self, text: str, before: int = 3) -> tuple[str, list[str]] | None:
-        """The lexicon phrase found in ``text`` and the (normalised) words just before it."""
+    def find_all(self, text: str) -> Iterator[tuple[str, list[str]]]:
+        """Each lexicon phrase found in ``text``, with the (normalised) words before it."""
         tokens = normalise(text).split()
         for size, phrases in self._by_size.items():
             for width in {max(1, size - 1), size, size + 1}:
@@ -116,8 +115,7 @@ class CrisisDetector:
                         continue
                     phrase = phrases[hit[0]]
                     if hit[1] == 0 or plausible_typo(tokens[start : start + width], phrase):
-                        return phrase, tokens[max(0, start - before) : start]
-        return None
+                        yield phrase, tokens[:start]
 
     def is_crisis(self, text: str) -> bool:
         """True when ``text`` contains a crisis phrase."""
@@ -127,25 +125,30 @@ class CrisisDetector:
 def plausible_typo(words: list[str], phrase: str) -> bool:
     """Whether ``words``, a near match of ``phrase``, can be a typo of it.
 
-    Not a typo: a single word ("overdoing" is not "overdosing"), or a match that loses
-    the phrase's last word ("dont want to wake" is not "dont want to wake up"). Word by
-    word, when the counts agree: a word of up to three letters must be exact ("no
-    suicidal" is not "so suicidal"), one of four or five may differ by one letter ("had"
-    is not "have"), and a negation must stay a negation ("can breathe" is not "cant
-    breathe", but "doesnt want to live" is "dont want to live").
+    Not a typo: a near match of a one-word phrase ("overdoing" is not "overdosing"), or
+    one that loses the phrase's last word ("dont want to wake" is not "dont want to wake
+    up"). Word by word, when the counts agree: a word of up to three letters may only be
+    cut short or lengthened ("to many" is "too many", "no suicidal" is not "so
+    suicidal"), one of four or five may differ by one letter or two swapped ("wnat" is
+    "want", "had" is not "have"), and a negation may not become its positive ("can
+    breathe" is not "cant breathe").
     """
     wanted = normalise(phrase).split()
     same_end = words[-1][-1] == wanted[-1][-1] or words[-1][0] == wanted[-1][0]
-    if len(words) == 1 or not same_end:
+    if len(wanted) == 1 or not same_end:
         return False
     if len(words) != len(wanted):
         return True
     for word, expected in zip(words, wanted, strict=True):
-        if word == expected or (expected in _NEGATIONS and word in _NEGATIONS):
+        if word == expected:
             continue
-        if len(expected) <= 3 or expected in _NEGATIONS:
+        if expected in _POSITIVES and word in _POSITIVES:
+            continue  # one negation for another: "doesnt want to live" is "dont want to live"
+        if _POSITIVES.get(expected) == word:
             return False
-        if len(expected) <= 5 and Levenshtein.distance(word, expected) > 1:
+        if len(expected) <= 3 and not (word.startswith(expected) or expected.startswith(word)):
+            return False
+        if len(expected) <= 5 and OSA.distance(word, expected) > 1:
             return False
     return True
 
