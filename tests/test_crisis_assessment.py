@@ -240,11 +240,6 @@ def test_help_arriving_after_an_emergency_card_is_no_second_card():
     assert result.tier == LINE
 
 
-def test_a_lexicon_phrase_someone_asked_about_asks_the_check_in():
-    result = run("the nurse asked if id been hurting myself. im not, i skate", QUIET)
-    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -252,6 +247,10 @@ def test_a_lexicon_phrase_someone_asked_about_asks_the_check_in():
         "if nothing changes im ending it tonight",
         "people would be better off without me",
         "can someone tell me why i want to die?",
+        "anyone else feel like ending it all?",
+        "does anybody want to kill themselves after this drug? because i do",
+        "what to do if husband says he will kill himself tonight",
+        "is anyone out there, can someone help pls wanna die",
     ],
 )
 def test_a_phrase_is_asked_in_general_only_in_a_question_without_the_writers_own_words(text):

@@ -58,12 +58,12 @@ def test_a_detector_reports_the_phrase_it_found():
     "text",
     [
         "six months with no suicidal thoughts",  # not "so suicidal"
-        "much less suicidal in the mornings now",  # not "suicidal rn"
+        "im overdoing it at work",  # not "im overdosing"
         "the heaviness lifted and i can breathe easier",  # not "cant breathe"
         "im scared itll make her suicidal",  # not "hes suicidal"
     ],
 )
-def test_a_near_match_that_changes_a_short_word_or_a_negation_is_not_a_typo(text):
+def test_a_near_match_that_changes_the_sense_is_not_a_typo(text):
     assert default_detector().find(text) is None
 
 
@@ -84,7 +84,7 @@ def test_a_near_match_must_not_drop_the_phrases_last_word():
     assert default_detector().find("i dont want to wake anything up") is None
 
 
-def test_a_single_word_phrase_must_match_exactly():
+def test_a_real_word_near_a_one_word_phrase_is_not_a_typo():
     assert default_detector().find("make sure the clinic isnt overdoing it") is None
 
 
@@ -95,7 +95,15 @@ def test_no_two_lexicon_phrases_read_the_same():
 
 @pytest.mark.parametrize(
     "text",
-    ["cnt breathe", "i dont wnat to be alive", "i want to kilmyself", "took to many pills"],
+    [
+        "cnt breathe",
+        "i dont wnat to be alive",
+        "i want to kilmyself",
+        "took to many pills",
+        "my brother is ovrdosing",
+        "iam suicidal",
+        "i dont think i will make it thru the night",
+    ],
 )
 def test_common_typos_still_match(text):
     assert default_detector().is_crisis(text)

@@ -10,7 +10,7 @@ The assessment chooses a tier:
 - ``none``.
 
 The lexicon decides first and overrides everything, except that a phrase told as
-history, asked about or negated ("five years ago I tried to kill myself", "I don't want
+history or negated ("five years ago I tried to kill myself", "I don't want
 to die") asks the check-in rather than sending the card, and a phrase in a question
 asked in general ("what happens if someone says they want to die?") is a topic question
 unless the model sees danger; then the model's danger probability
@@ -82,12 +82,18 @@ _GENERAL = frozenset(
 )
 _GENERAL_KINDS = frozenset({"suicide", "self_harm", "other_at_risk"})
 _OWN = frozenset({"i", "im", "id", "ive", "ill", "me", "my", "mine", "myself", "we", "us", "our"})
+# Words that make a question about someone real, now, or the writer too ("anyone else
+# feel like ending it?", "what do I do if my husband says he will kill himself tonight").
+_NOT_GENERAL = frozenset(
+    "else too tonight now rn today help pls please out husband wife partner boyfriend"
+    " girlfriend son daughter brother sister mom mum dad mother father friend kid child"
+    " your".split()
+)
+# The writer counts themselves in, anywhere in the message ("...? because i do").
+_ME_TOO = re.compile(r"\b(i do|me too|like me|thats me|so do i|same here|im too|im one)\b")
 _QUESTION_WORDS = frozenset(
     "what how does do is are can could should would will when why who where".split()
 )
-# Someone asked the writer about it, just before the phrase ("the nurse asked if id been
-# hurting myself"): told, not meant, so it asks the check-in as history does.
-_ASKED = re.compile(r"\b(?<!i )(ask|asks|asked|asking)( me)? (if|whether)( \w+){0,4}$")
 # A sentence with the punctuation that ends it.
 _SENTENCES = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 HISTORY = "history"
@@ -176,27 +182,28 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     """(the lexicon phrase in ``text``, how it is qualified: None, HISTORY or GENERAL).
 
     Every phrase in every sentence is judged. A phrase is told (HISTORY) when its
-    sentence has a past time, someone asked the writer about it just before, or a
-    negation comes just before it; it is asked in general (GENERAL) as
+    sentence has a past time or a negation comes just before it; it is asked in general (GENERAL) as
     :data:`_GENERAL` says. One unqualified phrase and the message is not qualified,
     whatever the others say; a message with both kinds of qualified phrase is history
     (it asks the check-in).
     """
     found: str | None = None
     qualifiers: set[str] = set()
+    me_too = bool(_ME_TOO.search(normalise(text)))
     sentences = [m.group() for m in _SENTENCES.finditer(text) if normalise(m.group())]
     for sentence in sentences:
         words = normalise(sentence).split()
         history = bool(_HISTORY.search(" ".join(words)))
         question = sentence.rstrip().endswith("?") or words[0] in _QUESTION_WORDS
         for phrase, before in detector.find_all(sentence):
-            if history or _ASKED.search(" ".join(before)) or _NEGATION.intersection(before[-3:]):
+            if history or _NEGATION.intersection(before[-3:]):
                 qualifiers.add(HISTORY)
             elif (
                 question
+                and not me_too
                 and detector.kind_of(phrase) in _GENERAL_KINDS
                 and _GENERAL.intersection(before)
-                and not _OWN.intersection(words)
+                and not (_OWN | _NOT_GENERAL).intersection(words)
             ):
                 qualifiers.add(GENERAL)
             else:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import Levenshtein
 
 from bot.core.content import CONTENT_DIR
 from bot.core.yaml_files import read_yaml
@@ -30,15 +30,17 @@ _NON_WORD = re.compile(r"[^a-z0-9ñ]+")
 # longer" meets the phrase "dont want to be here anymore".
 _SHORT_FORMS = {
     "i am": "im",
+    "iam": "im",
+    "i will": "ill",
     "do not": "dont",
     "does not": "doesnt",
     "did not": "didnt",
     "can not": "cant",
     "cannot": "cant",
     "will not": "wont",
-    "is not": "isnt",
     "any longer": "anymore",
     "any more": "anymore",
+    "no more": "anymore",
 }
 _WRITTEN_OUT = re.compile(r"\b(" + "|".join(_SHORT_FORMS) + r")\b")
 
@@ -58,8 +60,9 @@ def normalise(text: str) -> str:
     return _WRITTEN_OUT.sub(lambda m: _SHORT_FORMS[m.group(1)], words)
 
 
-# A negation a typo must not turn into its positive: "can breathe" is not "cant breathe".
-_POSITIVES = {"cant": "can", "dont": "do", "doesnt": "does", "wont": "will", "isnt": "is"}
+# Words a typo does not make: they change the sense of a phrase ("can breathe", "no
+# suicidal", "im overdoing it").
+_OTHER_SENSE = frozenset({"can", "do", "does", "will", "no", "not", "never", "overdoing"})
 
 
 def allowed_typos(length: int) -> int:
@@ -125,32 +128,15 @@ class CrisisDetector:
 def plausible_typo(words: list[str], phrase: str) -> bool:
     """Whether ``words``, a near match of ``phrase``, can be a typo of it.
 
-    Not a typo: a near match of a one-word phrase ("overdoing" is not "overdosing"), or
-    one that loses the phrase's last word ("dont want to wake" is not "dont want to wake
-    up"). Word by word, when the counts agree: a word of up to three letters may only be
-    cut short or lengthened ("to many" is "too many", "no suicidal" is not "so
-    suicidal"), one of four or five may differ by one letter or two swapped ("wnat" is
-    "want", "had" is not "have"), and a negation may not become its positive ("can
-    breathe" is not "cant breathe").
+    Not a typo: a match that loses the phrase's last word ("dont want to wake" is not
+    "dont want to wake up"), or one whose changed words make another sense: a negation
+    turned positive or added ("can breathe" is not "cant breathe", "no suicidal" is not
+    "so suicidal"), or a real word near a phrase's ("overdoing" is not "overdosing").
     """
     wanted = normalise(phrase).split()
     same_end = words[-1][-1] == wanted[-1][-1] or words[-1][0] == wanted[-1][0]
-    if len(wanted) == 1 or not same_end:
-        return False
-    if len(words) != len(wanted):
-        return True
-    for word, expected in zip(words, wanted, strict=True):
-        if word == expected:
-            continue
-        if expected in _POSITIVES and word in _POSITIVES:
-            continue  # one negation for another: "doesnt want to live" is "dont want to live"
-        if _POSITIVES.get(expected) == word:
-            return False
-        if len(expected) <= 3 and not (word.startswith(expected) or expected.startswith(word)):
-            return False
-        if len(expected) <= 5 and OSA.distance(word, expected) > 1:
-            return False
-    return True
+    changed = set(words) - set(wanted)
+    return same_end and not changed & _OTHER_SENSE
 
 
 def load_detector(path: Path = LEXICON_FILE) -> CrisisDetector:
