@@ -182,10 +182,10 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     """(the lexicon phrase in ``text``, how it is qualified: None, HISTORY or GENERAL).
 
     Every phrase in every sentence is judged. A phrase is told (HISTORY) when its
-    sentence has a past time or a negation comes just before it; it is asked in general (GENERAL) as
-    :data:`_GENERAL` says. One unqualified phrase and the message is not qualified,
-    whatever the others say; a message with both kinds of qualified phrase is history
-    (it asks the check-in).
+    sentence has a past time or a negation comes just before it; it is asked in general
+    (GENERAL) as :data:`_GENERAL` says. One unqualified phrase and the message is not
+    qualified, whatever the others say; a message with both kinds of qualified phrase
+    is history (it asks the check-in).
     """
     found: str | None = None
     qualifiers: set[str] = set()
