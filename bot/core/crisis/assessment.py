@@ -10,14 +10,13 @@ The assessment chooses a tier:
 - ``none``.
 
 The lexicon decides first and overrides everything, except that a phrase told as
-history or negated ("five years ago I tried to kill myself", "I don't want
-to die") asks the check-in rather than sending the card, and a phrase in a question
-asked in general ("what happens if someone says they want to die?") is a topic question
-unless the model sees danger; then the model's danger probability
-for the message alone; then the same probability against a lower bar when an earlier
-message of the conversation showed concern, so that risk stated across turns is
-caught. Pure Python: the NLU component
-:mod:`bot.nlu.crisis_guard` gathers the inputs from the Rasa tracker.
+history or negated ("five years ago I tried to kill myself", "I don't want to die")
+asks the check-in rather than sending the card, and a phrase in a question asked in
+general ("what happens if someone says they want to die?") is a topic question unless
+the model sees danger; then the model's danger probability for the message alone;
+then the same probability against a lower bar when an earlier message of the
+conversation showed concern, so that risk stated across turns is caught. Pure Python:
+the NLU component :mod:`bot.nlu.crisis_guard` gathers the inputs from the Rasa tracker.
 """
 
 from __future__ import annotations
@@ -190,10 +189,11 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     found: str | None = None
     qualifiers: set[str] = set()
     me_too = bool(_ME_TOO.search(normalise(text)))
-    sentences = [m.group() for m in _SENTENCES.finditer(text) if normalise(m.group())]
-    for sentence in sentences:
-        words = normalise(sentence).split()
-        history = bool(_HISTORY.search(" ".join(words)))
+    read = ((m.group(), normalise(m.group())) for m in _SENTENCES.finditer(text))
+    sentences = [(sentence, normalised) for sentence, normalised in read if normalised]
+    for sentence, normalised in sentences:
+        words = normalised.split()
+        history = bool(_HISTORY.search(normalised))
         question = sentence.rstrip().endswith("?") or words[0] in _QUESTION_WORDS
         for phrase, before in detector.find_all(sentence):
             if history or _NEGATION.intersection(before[-3:]):
