@@ -11,7 +11,7 @@ ranking comes from the trained model (``models/current.tar.gz``).
 PyTorch is not installed (see :mod:`bot.nlu.minilm_graph`), so the model is written out
 again in TensorFlow, which Rasa already brings. Results are in ``docs/answers.md``.
 
-    python -m tools.encoder_tuning --epochs 3      # about 25 min of training on 2 cores
+    python -m tools.encoder_tuning --epochs 3      # about 23 min of training on 2 cores
 """
 
 from __future__ import annotations
