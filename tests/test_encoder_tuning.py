@@ -7,7 +7,7 @@ import random
 import numpy as np
 import tensorflow as tf
 
-from bot.nlu.sentence_encoder import default_encoder, model_folder, token_arrays
+from bot.nlu.sentence_encoder import default_encoder, model_folder
 from tools.encoder_tuning import TunableMiniLM, pair_batches
 
 TEXTS = ["can i drive home after spravato", "What does the nasal spray taste like?"]
@@ -15,7 +15,12 @@ TEXTS = ["can i drive home after spravato", "What does the nasal spray taste lik
 
 def test_the_tensorflow_copy_gives_the_shipped_encoders_embeddings() -> None:
     encoder = default_encoder()
-    ids, mask = token_arrays(encoder.tokenizer.encode_batch(TEXTS))
+    encodings = encoder.tokenizer.encode_batch(TEXTS)
+    length = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(TEXTS), length), np.int64)
+    mask = np.zeros((len(TEXTS), length), np.float32)
+    for row, e in enumerate(encodings):
+        ids[row, : len(e.ids)], mask[row, : len(e.ids)] = e.ids, 1.0
     copy = TunableMiniLM(model_folder())(tf.constant(ids), tf.constant(mask)).numpy()
     assert np.allclose(copy, encoder.encode(TEXTS), atol=1e-5)
 

@@ -30,15 +30,11 @@ from safetensors.numpy import load_file, save_file
 
 from bot.core.answer_selection import Settings
 from bot.core.content import load_library
+from bot.core.questions import split_questions
 from bot.core.wordings import load_wordings
-from bot.nlu.answer_retriever import ranked_parse_data
-from bot.nlu.retrieval import ANSWERS_KEY, UnitIndex
-from bot.nlu.sentence_encoder import (
-    SentenceEncoder,
-    default_encoder,
-    model_folder,
-    token_arrays,
-)
+from bot.nlu.answer_retriever import MAX_PARTS
+from bot.nlu.retrieval import ANSWERS_KEY, PARTS_KEY, UnitIndex
+from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder, model_folder
 from tools.answer_eval import DEV_SETS, Question, read_questions, score, set_paths
 from tools.bench_answers import MODEL, Parse, parse_all, project_outcome, reblend, tune
 
@@ -164,7 +160,13 @@ def fine_tune(out: Path, epochs: int, rate: float, batch_size: int, seed: int = 
     variables = list(model.w.values())
 
     def tensors(texts: Sequence[str]) -> tuple[tf.Tensor, tf.Tensor]:
-        ids, mask = token_arrays(tokenizer.encode_batch(list(texts)), MAX_TRAIN_TOKENS)
+        encodings = tokenizer.encode_batch(list(texts))
+        length = min(MAX_TRAIN_TOKENS, max(len(e.ids) for e in encodings))
+        ids = np.zeros((len(texts), length), np.int64)
+        mask = np.zeros((len(texts), length), np.float32)
+        for row, e in enumerate(encodings):
+            n = min(length, len(e.ids))
+            ids[row, :n], mask[row, :n] = e.ids[:n], 1.0
         return tf.constant(ids), tf.constant(mask)
 
     @tf.function(reduce_retracing=True)
@@ -204,10 +206,12 @@ def _reranked(
     def ranked(text: str) -> list[dict[str, Any]]:
         return [c.as_dict() for c in index.rank(text, encoder.encode_one(text))]
 
-    return [
-        ({**parse, **ranked_parse_data(text, ranked)}, ms)
-        for text, (parse, ms) in zip(texts, parsed, strict=True)
-    ]
+    out = []
+    for text, (parse, ms) in zip(texts, parsed, strict=True):
+        parts = split_questions(text)
+        by_part = [ranked(p) for p in parts] if 2 <= len(parts) <= MAX_PARTS else []
+        out.append(({**parse, ANSWERS_KEY: ranked(text), PARTS_KEY: by_part}, ms))
+    return out
 
 
 def _ranking_figures(qs: Sequence[Question], parses: Sequence[tuple[Parse, float]]) -> str:

@@ -11,7 +11,6 @@ classifier that already embeds the message, so the embedding is computed once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,15 +28,6 @@ from bot.nlu.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY,
 from bot.nlu.sentence_encoder import default_encoder
 
 MAX_PARTS = 3
-
-
-def ranked_parse_data(text: str, rank: Callable[[str], list[dict[str, Any]]]) -> dict[str, Any]:
-    """``answers`` for the whole message; ``answer_parts`` for 2 to ``MAX_PARTS`` questions."""
-    data: dict[str, Any] = {ANSWERS_KEY: rank(text)}
-    parts = split_questions(text)
-    if 2 <= len(parts) <= MAX_PARTS:
-        data[PARTS_KEY] = [rank(p) for p in parts]
-    return data
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -102,6 +92,8 @@ class AnswerRetriever(PersistedComponent):
             text = message.get(TEXT)
             if not isinstance(text, str) or not text.strip():
                 continue
-            for key, value in ranked_parse_data(text, self._rank).items():
-                message.set(key, value, add_to_output=True)
+            message.set(ANSWERS_KEY, self._rank(text), add_to_output=True)
+            parts = split_questions(text)
+            if 2 <= len(parts) <= MAX_PARTS:
+                message.set(PARTS_KEY, [self._rank(p) for p in parts], add_to_output=True)
         return messages

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime
-from tokenizers import Encoding, Tokenizer
+from tokenizers import Tokenizer
 
 from bot.nlu.minilm_graph import INPUTS, OUTPUT, build_model
 
@@ -41,21 +41,6 @@ def session_options() -> onnxruntime.SessionOptions:
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: not its notes on the graph's constants
     return options
-
-
-def token_arrays(
-    encodings: Sequence[Encoding], limit: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Token ids (int64) and attention mask (float32), padded to the longest, cut at ``limit``."""
-    length = max(len(e.ids) for e in encodings)
-    length = min(length, limit) if limit else length
-    ids = np.zeros((len(encodings), length), dtype=np.int64)
-    mask = np.zeros((len(encodings), length), dtype=np.float32)
-    for row, encoding in enumerate(encodings):
-        n = min(length, len(encoding.ids))
-        ids[row, :n] = encoding.ids[:n]
-        mask[row, :n] = 1.0
-    return ids, mask
 
 
 class SentenceEncoder:
@@ -96,7 +81,13 @@ class SentenceEncoder:
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
             encodings = self.tokenizer.encode_batch([texts[i] for i in rows])
-            out[rows] = self._forward(*token_arrays(encodings))
+            length = max(len(e.ids) for e in encodings)
+            ids = np.zeros((len(rows), length), dtype=np.int64)
+            mask = np.zeros((len(rows), length), dtype=np.float32)
+            for r, encoding in enumerate(encodings):
+                ids[r, : len(encoding.ids)] = encoding.ids
+                mask[r, : len(encoding.ids)] = 1.0
+            out[rows] = self._forward(ids, mask)
         return out
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
