@@ -1,4 +1,4 @@
-"""The fine-tuning experiment starts from the shipped encoder and pairs wordings fairly."""
+"""Fine-tuning starts from the published encoder, pairs wordings fairly and pulls them together."""
 
 from __future__ import annotations
 
@@ -7,20 +7,15 @@ import random
 import numpy as np
 import tensorflow as tf
 
-from bot.nlu.sentence_encoder import default_encoder, model_folder
-from tools.encoder_tuning import TunableMiniLM, pair_batches
+from bot.nlu.encoder_tuning import TunableMiniLM, Tuning, fine_tune, pair_batches
+from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder, model_folder, token_arrays
 
 TEXTS = ["can i drive home after spravato", "What does the nasal spray taste like?"]
 
 
 def test_the_tensorflow_copy_gives_the_shipped_encoders_embeddings() -> None:
     encoder = default_encoder()
-    encodings = encoder.tokenizer.encode_batch(TEXTS)
-    length = max(len(e.ids) for e in encodings)
-    ids = np.zeros((len(TEXTS), length), np.int64)
-    mask = np.zeros((len(TEXTS), length), np.float32)
-    for row, e in enumerate(encodings):
-        ids[row, : len(e.ids)], mask[row, : len(e.ids)] = e.ids, 1.0
+    ids, mask = token_arrays(encoder.tokenizer.encode_batch(TEXTS))
     copy = TunableMiniLM(model_folder())(tf.constant(ids), tf.constant(mask)).numpy()
     assert np.allclose(copy, encoder.encode(TEXTS), atol=1e-5)
 
@@ -34,3 +29,33 @@ def test_every_wording_is_an_anchor_once_with_no_unit_twice_in_a_batch() -> None
         units = [a.split()[0] for a, _ in batch]
         assert len(units) == len(set(units)) <= 4
         assert all(a != p and a.split()[0] == p.split()[0] for a, p in batch)
+
+
+GROUPS = {
+    "driving": ["can i drive home after spravato", "who takes me home after my dose"],
+    "taste": ["what does the nasal spray taste like", "is there a bitter taste after"],
+    "pregnancy": ["is it safe while pregnant", "can i use it when breastfeeding"],
+    "cost": ["how much does a session cost", "will my insurance pay for it"],
+}
+
+
+def mean_similarity(encoder: SentenceEncoder, same_unit: bool) -> float:
+    vectors = {u: encoder.encode(texts) for u, texts in GROUPS.items()}
+    pairs = [
+        float(a @ b)
+        for u, vs in vectors.items()
+        for w, ws in vectors.items()
+        if (u == w) == same_unit
+        for i, a in enumerate(vs)
+        for j, b in enumerate(ws)
+        if u != w or i < j
+    ]
+    return float(np.mean(pairs))
+
+
+def test_fine_tuning_pulls_a_units_wordings_together_and_other_units_apart(tmp_path) -> None:
+    fine_tune(GROUPS, tmp_path, Tuning(epochs=3, rate=1e-4, batch=4))
+    tuned, published = SentenceEncoder(tmp_path), default_encoder()
+    gap = mean_similarity(tuned, True) - mean_similarity(tuned, False)
+    assert gap > mean_similarity(published, True) - mean_similarity(published, False) + 0.05
+    assert tuned.key != published.key

@@ -25,7 +25,8 @@ from bot.core.questions import split_questions
 from bot.core.wordings import WORDINGS_DIR, load_wordings
 from bot.nlu.persisted import PersistedComponent
 from bot.nlu.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
-from bot.nlu.sentence_encoder import default_encoder
+from bot.nlu.sentence_encoder import encoder_for
+from bot.nlu.tuned_encoder import training_encoder
 
 MAX_PARTS = 3
 
@@ -61,7 +62,9 @@ class AnswerRetriever(PersistedComponent):
         """Index the answer units and their training wordings, and persist the index."""
         library = default_library()
         self._index = UnitIndex.build(
-            library.units.values(), default_encoder(), extra=load_wordings(library)
+            library.units.values(),
+            training_encoder(training_data),
+            extra=load_wordings(library),
         )
         return self.persist(self._index)
 
@@ -73,12 +76,12 @@ class AnswerRetriever(PersistedComponent):
         load balancer sends it messages) only once the model is loaded.
         """
         self._index = saved
-        default_encoder().encode(["ready"])
+        encoder_for(saved.encoder_key).encode(["ready"])
         default_library()
 
     def _rank(self, text: str) -> list[dict[str, Any]]:
         assert self._index is not None
-        vector = default_encoder().encode_one(text)
+        vector = encoder_for(self._index.encoder_key).encode_one(text)
         ranked = self._index.rank(
             text, vector, float(self._config["similarity_weight"]), int(self._config["limit"])
         )

@@ -23,17 +23,17 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from typing_extensions import Self
 
 from bot.core.content import KNOWLEDGE_INTENTS
 from bot.core.questions import split_questions
 from bot.nlu import persisted
-from bot.nlu.embedding_classifier import embedding_ranking, train_embedding_classifier
+from bot.nlu.embedding_classifier import EmbeddingClassifier, train_embedding_classifier
 from bot.nlu.persisted import PersistedComponent
-from bot.nlu.sentence_encoder import default_encoder
+from bot.nlu.sentence_encoder import encoder_for
 from bot.nlu.text_classifier import predict_ranking, ready_for_prediction, train_classifier
+from bot.nlu.tuned_encoder import training_encoder
 
 QUESTIONS_KEY = "questions"
 _EMBEDDING_FILE = "embedding.joblib"
@@ -70,7 +70,7 @@ class BlendedIntentClassifier(PersistedComponent, IntentClassifier):
         """Hold the config and where to persist; untrained, it passes DIET through."""
         super().__init__(config, model_storage, resource)
         self._classifier: Pipeline | None = None
-        self._embedding_classifier: LogisticRegression | None = None
+        self._embedding_classifier: EmbeddingClassifier | None = None
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -98,6 +98,8 @@ class BlendedIntentClassifier(PersistedComponent, IntentClassifier):
                 "BlendedIntentClassifier: embedding_weight is set but the model has no embedding "
                 "classifier; retrain"
             )
+        if embedding is not None:
+            encoder_for(embedding.encoder_key)  # a missing encoder fails the load, not a message
         component._embedding_classifier = embedding
         return component
 
@@ -109,7 +111,7 @@ class BlendedIntentClassifier(PersistedComponent, IntentClassifier):
         self._classifier = train_classifier(texts, intents, self._config["c"])
         if self._config["embedding_weight"] > 0:
             self._embedding_classifier = train_embedding_classifier(
-                default_encoder(), texts, intents, self._config["c"]
+                training_encoder(training_data), texts, intents, self._config["c"]
             )
         if self._embedding_classifier is not None:
             self.persist(self._embedding_classifier, _EMBEDDING_FILE)
@@ -141,7 +143,7 @@ class BlendedIntentClassifier(PersistedComponent, IntentClassifier):
         tfidf_weight = 1 - diet_weight
         if self._embedding_classifier is not None:
             embedding_weight = float(self._config["embedding_weight"])
-            embedding = embedding_ranking(self._embedding_classifier, default_encoder(), text)
+            embedding = self._embedding_classifier.ranking(text)
             opinions.append((embedding_weight, embedding))
             tfidf_weight -= embedding_weight
         opinions.append((tfidf_weight, predict_ranking(self._classifier, text)))

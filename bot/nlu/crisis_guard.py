@@ -44,7 +44,7 @@ from bot.core.crisis.lexicon import LEXICON_FILE, CrisisDetector, default_detect
 from bot.core.crisis.model import NO_DANGER, TRAINING_DIR, CrisisModel, read_examples
 from bot.nlu.override import override_intent
 from bot.nlu.persisted import PersistedComponent
-from bot.nlu.sentence_encoder import default_encoder
+from bot.nlu.sentence_encoder import default_encoder, encoder_for
 
 GUARD_KEY = "crisis_guard"
 # Suicidal thoughts get utter_crisis; these kinds get utter_crisis_<kind>.
@@ -144,11 +144,15 @@ class CrisisGuard(PersistedComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the assessor's model and persist it."""
         examples = training_examples(training_data, self._detector)
+        # The published encoder, not the one tuned on answer wordings: with the tuned one
+        # the model caught less danger and raised more alarms on the read crisis sets
+        # (docs/crisis.md).
         self._model = CrisisModel.train(examples, default_encoder())
         return self.persist(self._model)
 
     def restore(self, saved: CrisisModel) -> None:
-        """Take back the model trained with the Rasa model."""
+        """Take back the model trained with the Rasa model (and check its encoder is loaded)."""
+        encoder_for(saved.encoder_key)
         self._model = saved
 
     def assess(
@@ -157,7 +161,8 @@ class CrisisGuard(PersistedComponent, IntentClassifier):
         """The assessment of one message whose classified intent had ``confidence``."""
         probabilities = None
         if self._model is not None and text.strip():
-            probabilities = self._model.probabilities(text, default_encoder().encode_one(text))
+            vector = encoder_for(self._model.encoder_key).encode_one(text)
+            probabilities = self._model.probabilities(text, vector)
         return assess(
             text,
             probabilities,

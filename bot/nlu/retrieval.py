@@ -78,6 +78,8 @@ class UnitIndex:
     classifier: LogisticRegression
     columns: np.ndarray
     """The classifier's column of each unit, in ``unit_ids`` order."""
+    encoder_key: str
+    """The sentence encoder the wordings were embedded with: queries must use it too."""
 
     @classmethod
     def build(
@@ -113,7 +115,14 @@ class UnitIndex:
         classes = [str(label) for label in classifier.classes_]
         columns = np.array([classes.index(u) for u in unit_ids])
         return cls(
-            tuple(unit_ids), np.asarray(starts), dense, features, by_feature, classifier, columns
+            tuple(unit_ids),
+            np.asarray(starts),
+            dense,
+            features,
+            by_feature,
+            classifier,
+            columns,
+            encoder.key,
         )
 
     def _per_unit(self, similarities: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ sentence-transformers' published example similarities to 4 decimals
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 from bot.nlu.minilm_graph import INPUTS, OUTPUT, build_model
 
@@ -43,6 +44,21 @@ def session_options() -> onnxruntime.SessionOptions:
     return options
 
 
+def token_arrays(
+    encodings: Sequence[Encoding], limit: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids (int64) and attention mask (float32), padded to the longest, cut at ``limit``."""
+    length = max(len(e.ids) for e in encodings)
+    length = min(length, limit) if limit else length
+    ids = np.zeros((len(encodings), length), dtype=np.int64)
+    mask = np.zeros((len(encodings), length), dtype=np.float32)
+    for row, encoding in enumerate(encodings):
+        n = min(length, len(encoding.ids))
+        ids[row, :n] = encoding.ids[:n]
+        mask[row, :n] = 1.0
+    return ids, mask
+
+
 class SentenceEncoder:
     """Turns texts into unit-length 384-dimensional vectors."""
 
@@ -50,6 +66,8 @@ class SentenceEncoder:
         """Build the model's graph from the weights in ``folder``; load its tokenizer."""
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.size = int(config["hidden_size"])
+        self.key = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:16]
+        """Names these weights: what was built with them records it (:func:`encoder_for`)."""
         self.session = onnxruntime.InferenceSession(
             build_model(folder), session_options(), providers=["CPUExecutionProvider"]
         )
@@ -81,13 +99,7 @@ class SentenceEncoder:
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
             encodings = self.tokenizer.encode_batch([texts[i] for i in rows])
-            length = max(len(e.ids) for e in encodings)
-            ids = np.zeros((len(rows), length), dtype=np.int64)
-            mask = np.zeros((len(rows), length), dtype=np.float32)
-            for r, encoding in enumerate(encodings):
-                ids[r, : len(encoding.ids)] = encoding.ids
-                mask[r, : len(encoding.ids)] = 1.0
-            out[rows] = self._forward(ids, mask)
+            out[rows] = self._forward(*token_arrays(encodings))
         return out
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -95,7 +107,34 @@ class SentenceEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+_loaded: dict[str, SentenceEncoder] = {}
+
+
 @lru_cache(maxsize=1)
 def default_encoder() -> SentenceEncoder:
-    """The encoder of the installed model, loaded once per process."""
-    return SentenceEncoder(model_folder())
+    """The encoder of the installed model, as published, loaded once per process."""
+    encoder = SentenceEncoder(model_folder())
+    register(encoder)
+    return encoder
+
+
+def register(encoder: SentenceEncoder) -> None:
+    """Make ``encoder`` findable by its key (:func:`encoder_for`).
+
+    The fine-tuned encoder is trained and saved by one component of the model
+    (:mod:`bot.nlu.tuned_encoder`) and used by the components after it.
+    """
+    _loaded[encoder.key] = encoder
+
+
+def encoder_for(key: str) -> SentenceEncoder:
+    """The loaded encoder whose weights ``key`` names (the published one is always found)."""
+    if key not in _loaded:
+        default_encoder()
+    try:
+        return _loaded[key]
+    except KeyError:
+        raise RuntimeError(
+            f"the model was built with sentence encoder {key}, which is not loaded: the "
+            "pipeline's TunedEncoder must come before the components that use it"
+        ) from None

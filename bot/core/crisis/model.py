@@ -54,6 +54,8 @@ class CrisisModel:
     ngrams: FeatureUnion
     tier: LogisticRegression
     kind: LogisticRegression
+    encoder_key: str
+    """The sentence encoder it was trained with: messages must be embedded with it too."""
 
     @classmethod
     def train(
@@ -67,7 +69,7 @@ class CrisisModel:
         is_danger = np.isin(labels, DANGER_KINDS)
         tier = logistic_regression(c).fit(features, np.where(is_danger, DANGER, labels))
         kind = logistic_regression(c).fit(features[is_danger], labels[is_danger])
-        return cls(ngrams, column_major(tier), column_major(kind))
+        return cls(ngrams, column_major(tier), column_major(kind), encoder.key)
 
     def probabilities(self, text: str, vector: np.ndarray) -> dict[str, float]:
         """Each label's probability for ``text``, whose sentence embedding is ``vector``.
