@@ -61,10 +61,23 @@ def test_a_detector_reports_the_phrase_it_found():
         "im overdoing it at work",  # not "im overdosing"
         "the heaviness lifted and i can breathe easier",  # not "cant breathe"
         "im scared itll make her suicidal",  # not "hes suicidal"
+        "do they give ketamine to suicidal teenagers",  # not "so suicidal"
     ],
 )
 def test_a_near_match_that_changes_the_sense_is_not_a_typo(text):
     assert default_detector().find(text) is None
+
+
+def test_a_saying_is_not_danger_but_the_rest_of_the_message_is_still_read():
+    detector = CrisisDetector(["shoot myself", "want to die"], idioms=["shot myself in the foot"])
+    assert detector.find("shot myself in the foot by missing my session") is None
+    assert detector.find("shot myself in the foot again, i want to die") == "want to die"
+    assert detector.find("i shot myself") == "shoot myself"
+
+
+def test_the_lexicons_sayings_leave_its_phrases_alone():
+    assert default_detector().find("i nearly killed myself laughing at the nurse") is None
+    assert default_detector().find("im going to kill myself tonight") == "kill myself"
 
 
 def test_one_negation_may_stand_for_another():

@@ -80,10 +80,17 @@ def allowed_typos(length: int) -> int:
 class CrisisDetector:
     """Finds crisis phrases in a message, tolerating typos and split or joined words."""
 
-    def __init__(self, phrases: Mapping[str, str] | Iterable[str]) -> None:
-        """Index ``phrases``: a mapping of phrase to kind, or bare phrases (kind "suicide")."""
+    def __init__(
+        self, phrases: Mapping[str, str] | Iterable[str], idioms: Iterable[str] = ()
+    ) -> None:
+        """Index ``phrases``: a mapping of phrase to kind, or bare phrases (kind "suicide").
+
+        ``idioms`` contain a phrase but mean no danger ("shot myself in the foot"); they
+        are taken out of a message before it is searched.
+        """
         kinds = phrases if isinstance(phrases, Mapping) else dict.fromkeys(phrases, DEFAULT_KIND)
         self._kinds: dict[str, str] = dict(kinds)
+        self._idioms = [re.compile(r"\b" + re.escape(normalise(idiom)) + r"\b") for idiom in idioms]
         self._by_size: dict[int, dict[str, str]] = defaultdict(dict)
         for phrase in self._kinds:
             words = normalise(phrase).split()
@@ -106,7 +113,10 @@ class CrisisDetector:
 
     def find_all(self, text: str) -> Iterator[tuple[str, list[str]]]:
         """Each lexicon phrase found in ``text``, with the (normalised) words before it."""
-        tokens = normalise(text).split()
+        normalised = normalise(text)
+        for idiom in self._idioms:
+            normalised = idiom.sub(" ", normalised)
+        tokens = normalised.split()
         for size, phrases in self._by_size.items():
             for width in {max(1, size - 1), size, size + 1}:
                 for start in range(len(tokens) - width + 1):
@@ -136,13 +146,18 @@ def plausible_typo(words: list[str], phrase: str) -> bool:
     wanted = normalise(phrase).split()
     same_end = words[-1][-1] == wanted[-1][-1] or words[-1][0] == wanted[-1][0]
     changed = set(words) - set(wanted)
-    return same_end and not changed & _OTHER_SENSE
+    # "to" stands for "too" ("took to many pills"), not for another word ("give it to
+    # suicidal teenagers" is not "so suicidal").
+    to_for_other = "to" in changed and "too" not in wanted
+    return same_end and not changed & _OTHER_SENSE and not to_for_other
 
 
 def load_detector(path: Path = LEXICON_FILE) -> CrisisDetector:
     """A detector built from the lexicon file at ``path``."""
-    kinds: dict[str, list[str]] = read_yaml(path)["kinds"]
-    return CrisisDetector({phrase: kind for kind, phrases in kinds.items() for phrase in phrases})
+    data = read_yaml(path)
+    kinds: dict[str, list[str]] = data["kinds"]
+    phrases = {phrase: kind for kind, phrases in kinds.items() for phrase in phrases}
+    return CrisisDetector(phrases, data.get("idioms") or ())
 
 
 @lru_cache(maxsize=1)
