@@ -208,13 +208,8 @@ def test_a_negated_lexicon_phrase_asks_the_check_in_instead_of_the_card():
     assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
 
 
-def test_in_the_past_tells_a_lexicon_phrase_as_history():
-    assert run("i had suicidal thoughts in the past, does it rule me out", QUIET).tier == CHECK_IN
-
-
-def test_in_the_past_hour_or_weeks_is_now():
-    assert run("in the past hour i took too many pills", QUIET).tier == CRISIS
-    assert run("in the past few weeks i have suicidal thoughts", QUIET).tier == CRISIS
+def test_in_the_past_beside_danger_now_is_still_a_card():
+    assert run("never felt like this in the past, i want to die", QUIET).tier == CRISIS
 
 
 def test_used_to_tells_a_lexicon_phrase_as_history():

@@ -17,6 +17,7 @@ from bot.core.crisis.lexicon import CrisisDetector, allowed_typos, default_detec
         "Everyone would be better off without me.",
         "honestly I don't see the point anymore",
         "im suicidel",
+        "im to suicidal to work",
         "I took all my pills",
         "quiero morir",
     ],
@@ -61,7 +62,6 @@ def test_a_detector_reports_the_phrase_it_found():
         "im overdoing it at work",  # not "im overdosing"
         "the heaviness lifted and i can breathe easier",  # not "cant breathe"
         "im scared itll make her suicidal",  # not "hes suicidal"
-        "do they give ketamine to suicidal teenagers",  # not "so suicidal"
     ],
 )
 def test_a_near_match_that_changes_the_sense_is_not_a_typo(text):
@@ -69,10 +69,14 @@ def test_a_near_match_that_changes_the_sense_is_not_a_typo(text):
 
 
 def test_a_saying_is_not_danger_but_the_rest_of_the_message_is_still_read():
-    detector = CrisisDetector(["shoot myself", "want to die"], idioms=["shot myself in the foot"])
+    sayings = ["shot myself in the foot", "shoot myself in the foot"]
+    detector = CrisisDetector(["shoot myself", "want to die"], idioms=sayings)
     assert detector.find("shot myself in the foot by missing my session") is None
     assert detector.find("shot myself in the foot again, i want to die") == "want to die"
     assert detector.find("i shot myself") == "shoot myself"
+    assert list(detector.find_all("didnt shoot myself in the foot i want to die")) == [
+        ("want to die", ["i"])
+    ]
 
 
 def test_the_lexicons_sayings_leave_its_phrases_alone():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from safetensors.numpy import load_file, save_file
 
+from bot.nlu import tuned_encoder
 from bot.nlu.blended_classifier import BlendedIntentClassifier
 from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder, encoder_for, model_folder
 from bot.nlu.tuned_encoder import ENCODER_KEY, TunedEncoder, training_encoder
@@ -79,6 +81,33 @@ def test_a_classifier_after_it_embeds_with_the_tuned_encoder(saved_encoder, tmp_
     classifier = component._embedding_classifier
     assert classifier is not None
     assert classifier.encoder_key == training_encoder(data).key != default_encoder().key
+
+
+def test_weights_tuned_before_on_the_same_inputs_are_reused(
+    saved_encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tuned_encoder, "CACHE_DIR", tmp_path / "cache")
+    fake_fine_tune = FakeFineTune(saved_encoder)
+    monkeypatch.setattr(tuned_encoder, "fine_tune", fake_fine_tune)
+    config = TunedEncoder.get_default_config()
+    for name in ("first", "second"):
+        resource = Resource(name)
+        TunedEncoder.create(config, saved_encoder[0], resource, CONTEXT).train(examples())
+        assert loaded(saved_encoder[0], resource)._encoder is not None
+    assert fake_fine_tune.calls == 1
+
+
+class FakeFineTune:
+    """Writes the saved encoder's weights where fine-tuning would, and counts the calls."""
+
+    def __init__(self, saved: tuple[LocalModelStorage, Resource]) -> None:
+        self.saved, self.calls = saved, 0
+
+    def __call__(self, groups: Any, out: Path, tuning: Any) -> None:
+        self.calls += 1
+        storage, resource = self.saved
+        with storage.read_from(resource) as folder:
+            shutil.copytree(folder, out)
 
 
 def test_a_model_whose_encoder_is_not_loaded_says_so() -> None:

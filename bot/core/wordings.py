@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.core.content import ContentError, Library
+from bot.core.content import CONTENT_DIR, ContentError, Library
 from bot.core.yaml_files import read_yaml
 
 WORDINGS_DIR = Path(__file__).resolve().parents[2] / "data" / "answers"
 NONE_FILE = "none.yml"
+
+
+def answer_files() -> list[Path]:
+    """The answer units' files and their training wordings' files, in a fixed order."""
+    return sorted([*(CONTENT_DIR / "answers").glob("*.yml"), *WORDINGS_DIR.glob("*.yml")])
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ classifier that already embeds the message, so the embedding is computed once.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -19,11 +18,11 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.core.content import CONTENT_DIR, default_library
+from bot.core.content import default_library
 from bot.core.crisis_lines import LINES_FILE
 from bot.core.questions import split_questions
-from bot.core.wordings import WORDINGS_DIR, load_wordings
-from bot.nlu.persisted import PersistedComponent
+from bot.core.wordings import answer_files, load_wordings
+from bot.nlu.persisted import PersistedComponent, files_digest
 from bot.nlu.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
 from bot.nlu.sentence_encoder import encoder_for
 from bot.nlu.tuned_encoder import training_encoder
@@ -51,12 +50,7 @@ class AnswerRetriever(PersistedComponent):
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """The answer units, their wordings and the crisis lines they name: an edit retrains."""
-        digest = hashlib.sha256(LINES_FILE.read_bytes())
-        files = [*(CONTENT_DIR / "answers").glob("*.yml"), *WORDINGS_DIR.glob("*.yml")]
-        for path in sorted(files):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
+        return files_digest([LINES_FILE, *answer_files()])
 
     def train(self, training_data: TrainingData) -> Resource:
         """Index the answer units and their training wordings, and persist the index."""

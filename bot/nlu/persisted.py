@@ -7,7 +7,10 @@ project repeats around them: the config, where to persist, ``create`` and ``load
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, ClassVar
 
 import joblib
@@ -15,6 +18,15 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from typing_extensions import Self
+
+
+def files_digest(paths: Iterable[Path]) -> str:
+    """A digest of the files' names and contents: a component's ``fingerprint_addon``."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def save(model_storage: ModelStorage, resource: Resource, name: str, trained: Any) -> None:

@@ -10,13 +10,23 @@ neither mixes vectors of two encoders. (The crisis assessor keeps the published 
 docs/crisis.md says why.)
 
 Place it after DIET, which does not use it: the mark changes the training data's
-fingerprint, so that Rasa's cache retrains only what comes after it.
+fingerprint, so that Rasa's cache retrains what comes after it when the encoder changes.
+The components after it find the encoder when they load because Rasa loads a model's
+components in pipeline order.
+
+Rasa also retrains it whenever the NLU data before it changes, although it does not learn
+from that data; so the tuned weights are kept in ``build/tuned-encoder/``, under a digest
+of what they do depend on (the units, their wordings, the tuning code and its settings),
+and fine-tuning runs again only when one of those changes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -25,12 +35,14 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.core.content import CONTENT_DIR, default_library
-from bot.core.wordings import WORDINGS_DIR, load_wordings
+from bot.core.content import default_library
+from bot.core.wordings import answer_files, load_wordings
+from bot.nlu import encoder_tuning
 from bot.nlu.encoder_tuning import Tuning, fine_tune, unit_groups
-from bot.nlu.persisted import PersistedComponent
+from bot.nlu.persisted import PersistedComponent, files_digest
 from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder, encoder_for, register
 
+CACHE_DIR = Path(__file__).resolve().parents[2] / "build" / "tuned-encoder"
 ENCODER_KEY = "sentence_encoder"
 """Where a training example holds the key of the encoder to train with."""
 
@@ -58,12 +70,8 @@ class TunedEncoder(PersistedComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The answer units and their wordings, which it learns from: an edit retrains."""
-        digest = hashlib.sha256()
-        for path in sorted([*(CONTENT_DIR / "answers").glob("*.yml"), *WORDINGS_DIR.glob("*.yml")]):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
+        """The answer units, their wordings and the tuning code: an edit retrains."""
+        return files_digest([*answer_files(), Path(encoder_tuning.__file__)])
 
     @classmethod
     def read_saved(cls, model_storage: ModelStorage, resource: Resource) -> Any | None:
@@ -85,8 +93,15 @@ class TunedEncoder(PersistedComponent):
         library = default_library()
         settings = Tuning(**{k: self._config[k] for k in self.get_default_config()})
         assert self._storage is not None and self._resource is not None
+        inputs = json.dumps([self.fingerprint_addon(self._config), asdict(settings)])
+        cached = CACHE_DIR / hashlib.sha256(inputs.encode()).hexdigest()[:16]
+        if not (cached / self.saved_as).exists():
+            shutil.rmtree(CACHE_DIR, ignore_errors=True)  # one set of weights, not one per edit
+            partial = CACHE_DIR / "partial"
+            fine_tune(unit_groups(library, load_wordings(library)), partial, settings)
+            partial.rename(cached)
         with self._storage.write_to(self._resource) as folder:
-            fine_tune(unit_groups(library, load_wordings(library)), folder, settings)
+            shutil.copytree(cached, folder, dirs_exist_ok=True)
             self.restore(SentenceEncoder(folder))
         return self._resource
 

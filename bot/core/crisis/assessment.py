@@ -67,8 +67,6 @@ _HISTORY = re.compile(
     r"|\bback (in|when|then)\b|\bwhen i was (a |an |in |younger|little|\d)|\bused to\b"
     r"|\bin (high school|college|university|my teens|my twenties)\b"
     r"|\bbefore (i started |starting )?(ketamine|spravato|esketamine|treatment|my treatment)\b"
-    # "in the past", but not "in the past hour" or "in the past 2 weeks": those are now.
-    r"|\bin the past\b(?! (\d+|few|couple|two|three|hours?|days?|nights?|weeks?|months?))"
 )
 # A negation right before the phrase ("i dont want to die", "im not going to hurt
 # myself"). Only these few words, only just before: "i cant do this anymore, i want to

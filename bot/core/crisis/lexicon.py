@@ -112,11 +112,18 @@ class CrisisDetector:
         return next((phrase for phrase, _ in self.find_all(text)), None)
 
     def find_all(self, text: str) -> Iterator[tuple[str, list[str]]]:
-        """Each lexicon phrase found in ``text``, with the (normalised) words before it."""
-        normalised = normalise(text)
+        """Each lexicon phrase found in ``text``, with the (normalised) words before it.
+
+        A saying splits the text: the words on either side of it are searched apart, and
+        a phrase's words before it stop at the saying.
+        """
+        parts = [normalise(text)]
         for idiom in self._idioms:
-            normalised = idiom.sub(" ", normalised)
-        tokens = normalised.split()
+            parts = [piece for part in parts for piece in idiom.split(part)]
+        for part in parts:
+            yield from self._find_in(part.split())
+
+    def _find_in(self, tokens: list[str]) -> Iterator[tuple[str, list[str]]]:
         for size, phrases in self._by_size.items():
             for width in {max(1, size - 1), size, size + 1}:
                 for start in range(len(tokens) - width + 1):
@@ -146,10 +153,7 @@ def plausible_typo(words: list[str], phrase: str) -> bool:
     wanted = normalise(phrase).split()
     same_end = words[-1][-1] == wanted[-1][-1] or words[-1][0] == wanted[-1][0]
     changed = set(words) - set(wanted)
-    # "to" stands for "too" ("took to many pills"), not for another word ("give it to
-    # suicidal teenagers" is not "so suicidal").
-    to_for_other = "to" in changed and "too" not in wanted
-    return same_end and not changed & _OTHER_SENSE and not to_for_other
+    return same_end and not changed & _OTHER_SENSE
 
 
 def load_detector(path: Path = LEXICON_FILE) -> CrisisDetector:
