@@ -94,7 +94,7 @@ $(WIDGET): bot/web/package.json bot/web/package-lock.json
 # shows the log's last lines.
 $(MODEL): $(TRAIN_INPUTS) | install
 	@mkdir -p $(LOG_DIR); started=$$(date +%s); \
-	echo "Training the model; this takes a few minutes (log: $(LOG_DIR)/train.log)..."; \
+	echo "Training the model; the first time takes about half an hour (log: $(LOG_DIR)/train.log)..."; \
 	if $(RASA) train --fixed-model-name current --out models > $(LOG_DIR)/train.log 2>&1; then \
 		echo "Trained in $$(( $$(date +%s) - started )) s: $(MODEL)"; \
 	else tail -n 30 $(LOG_DIR)/train.log; echo "Training failed; see $(LOG_DIR)/train.log" >&2; exit 1; fi

@@ -79,9 +79,9 @@ class SentenceEncoder:
     def encode_one(self, text: str) -> np.ndarray:
         """The embedding of one text; the last few are remembered.
 
-        Three components of one parse (the intent classifier, the answer retriever and
-        the crisis guard) embed the same message, and the forward pass is most of a
-        parse's time.
+        Several components of one parse (the intent classifier and the answer retriever
+        with the tuned encoder, the crisis guard with the published one) embed the same
+        message, and the forward pass is most of a parse's time.
         """
         vector = self._recent.get(text)
         if vector is None:
