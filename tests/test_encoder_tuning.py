@@ -13,8 +13,8 @@ from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder, model_fol
 TEXTS = ["can i drive home after spravato", "What does the nasal spray taste like?"]
 
 
-def test_the_tensorflow_copy_gives_the_shipped_encoders_embeddings() -> None:
-    encoder = default_encoder()
+def test_the_tensorflow_copy_gives_the_exact_encoders_embeddings() -> None:
+    encoder = SentenceEncoder(model_folder(), exact=True)
     ids, mask = token_arrays(encoder.tokenizer.encode_batch(TEXTS))
     copy = TunableMiniLM(model_folder())(tf.constant(ids), tf.constant(mask)).numpy()
     assert np.allclose(copy, encoder.encode(TEXTS), atol=1e-5)

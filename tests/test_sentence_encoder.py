@@ -1,11 +1,11 @@
-"""The numpy all-MiniLM-L6-v2 encoder gives the model's real embeddings."""
+"""The onnxruntime all-MiniLM-L6-v2 encoder gives the model's real embeddings."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder
+from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder, model_folder
 
 # sentence-transformers' quick-start example and the similarities it prints for this model.
 SENTENCES = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
@@ -17,9 +17,38 @@ def encoder() -> SentenceEncoder:
     return default_encoder()
 
 
-def test_similarities_match_the_published_example(encoder: SentenceEncoder) -> None:
-    vectors = encoder.encode(SENTENCES)
+@pytest.fixture(scope="module")
+def exact() -> SentenceEncoder:
+    return SentenceEncoder(model_folder(), exact=True)
+
+
+def test_built_exactly_the_similarities_match_the_published_example(
+    exact: SentenceEncoder,
+) -> None:
+    vectors = exact.encode(SENTENCES)
     assert np.allclose(vectors @ vectors.T, PUBLISHED, atol=1e-4)
+
+
+def test_quantized_the_similarities_stay_within_two_hundredths_of_the_published_ones(
+    encoder: SentenceEncoder,
+) -> None:
+    vectors = encoder.encode(SENTENCES)
+    assert np.allclose(vectors @ vectors.T, PUBLISHED, atol=0.02)
+
+
+def test_quantized_embeddings_point_the_same_way_as_the_exact_ones(
+    encoder: SentenceEncoder, exact: SentenceEncoder
+) -> None:
+    texts = ["can I drive home after spravato", "is ketamine addictive?", "hi", *SENTENCES]
+    cosines = (encoder.encode(texts) * exact.encode(texts)).sum(axis=1)
+    assert cosines.min() > 0.98
+
+
+def test_the_key_names_the_precision_as_well_as_the_weights(
+    encoder: SentenceEncoder, exact: SentenceEncoder
+) -> None:
+    assert encoder.key != exact.key
+    assert encoder.key.startswith(exact.key)
 
 
 def test_embeddings_are_unit_length_with_384_dimensions(encoder: SentenceEncoder) -> None:
@@ -34,7 +63,7 @@ def test_a_text_gets_the_same_embedding_alone_or_in_a_padded_batch(
     texts = ["what is spravato", "my mom starts esketamine next week and she is nervous"]
     together = encoder.encode(texts)
     alone = np.vstack([encoder.encode([t]) for t in texts])
-    assert np.allclose(together, alone, atol=1e-5)
+    assert np.array_equal(together, alone)
 
 
 def test_empty_and_odd_texts_still_get_a_vector(encoder: SentenceEncoder) -> None:

@@ -15,7 +15,7 @@ was confident, to the check-in).
 
 from __future__ import annotations
 
-import hashlib
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -42,8 +42,9 @@ from bot.core.crisis.assessment import (
 )
 from bot.core.crisis.lexicon import LEXICON_FILE, CrisisDetector, default_detector
 from bot.core.crisis.model import NO_DANGER, TRAINING_DIR, CrisisModel, read_examples
+from bot.nlu import sentence_encoder
 from bot.nlu.override import override_intent
-from bot.nlu.persisted import PersistedComponent
+from bot.nlu.persisted import PersistedComponent, files_digest
 from bot.nlu.sentence_encoder import default_encoder, encoder_for
 
 GUARD_KEY = "crisis_guard"
@@ -135,11 +136,9 @@ class CrisisGuard(PersistedComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The training files and the lexicon: editing any of them retrains the model."""
-        digest = hashlib.sha256(LEXICON_FILE.read_bytes())
-        for path in sorted(TRAINING_DIR.glob("*.yml")):
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
+        """The lexicon, the training files and how the encoder runs: an edit retrains."""
+        training = sorted(TRAINING_DIR.glob("*.yml"))
+        return files_digest([LEXICON_FILE, *training, Path(sentence_encoder.__file__)])
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the assessor's model and persist it."""

