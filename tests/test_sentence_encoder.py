@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bot.nlu import sentence_encoder
 from bot.nlu.sentence_encoder import PRECISION, SentenceEncoder, default_encoder, model_folder
 
 # sentence-transformers' quick-start example and the similarities it prints for this model.
@@ -85,3 +86,21 @@ def test_empty_and_odd_texts_still_get_a_vector(encoder: SentenceEncoder) -> Non
 def test_the_forward_pass_runs_on_one_thread(encoder: SentenceEncoder) -> None:
     options = encoder.session.get_session_options()
     assert (options.intra_op_num_threads, options.inter_op_num_threads) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m: m.setitem(sentence_encoder.QUANTIZATION, "weight_type", "QInt8"),
+        lambda m: m.setitem(sentence_encoder.QUANTIZATION, "per_channel", False),
+        lambda m: m.setattr(sentence_encoder, "QUANTIZED_BATCH", 8),
+        lambda m: m.setattr(sentence_encoder, "MAX_TOKENS", 128),
+        lambda m: m.setattr(sentence_encoder.onnxruntime, "__version__", "0.0.0"),
+    ],
+    ids=["weight type", "per channel", "batch", "max tokens", "onnxruntime"],
+)
+def test_the_precision_name_changes_with_anything_that_changes_the_embeddings(
+    change, monkeypatch
+) -> None:
+    change(monkeypatch)
+    assert sentence_encoder.precision_name() != PRECISION

@@ -65,34 +65,36 @@ def token_arrays(
     return ids, mask
 
 
-QUANTIZATION = {"op_types_to_quantize": ["MatMul"], "per_channel": True}
+QUANTIZATION = {"op_types_to_quantize": ["MatMul"], "per_channel": True, "weight_type": "QUInt8"}
 """8-bit weights, one scale per output channel, for the matrix products. The weights are
 unsigned: signed ones can saturate in the integer kernels of processors without VNNI
 instructions."""
+QUANTIZED_BATCH = 1
+"""Quantized activations share one scale per batch: one text at a time, a text gets the
+same vector at training and when a message comes in."""
 
 
-def _precision() -> str:
+def precision_name() -> str:
     """A name for how the quantized graph is built and run.
 
     A change to any of it changes the embeddings, so the key changes and models built
     before must be retrained (:func:`encoder_for`).
     """
-    recipe = [QUANTIZATION, onnxruntime.__version__, MAX_TOKENS]
+    recipe = [QUANTIZATION, QUANTIZED_BATCH, MAX_TOKENS, onnxruntime.__version__]
     digest = hashlib.sha256(json.dumps(recipe).encode())
     digest.update(Path(minilm_graph.__file__).read_bytes())
     return f"q8-{digest.hexdigest()[:8]}"
 
 
-PRECISION = _precision()
+PRECISION = precision_name()
 
 
 def quantized(model: bytes) -> bytes:
     """``model`` with its matrix products quantized as :data:`QUANTIZATION` says."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "model.onnx"
-        quantize_dynamic(
-            onnx.load_from_string(model), out, weight_type=QuantType.QUInt8, **QUANTIZATION
-        )
+        settings = {**QUANTIZATION, "weight_type": QuantType[QUANTIZATION["weight_type"]]}
+        quantize_dynamic(onnx.load_from_string(model), out, **settings)
         return out.read_bytes()
 
 
@@ -106,9 +108,7 @@ class SentenceEncoder:
         """
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.size = int(config["hidden_size"])
-        # Quantized activations share one scale per batch: one text at a time, a text
-        # gets the same vector at training and when a message comes in.
-        self._batch = 32 if exact else 1
+        self._batch = 32 if exact else QUANTIZED_BATCH
         weights = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:16]
         self.key = weights if exact else f"{weights}-{PRECISION}"
         """Names these weights and their precision: what was built with them records it

@@ -124,5 +124,5 @@ class TunedEncoder(PersistedComponent):
 
 
 def _tuning_files() -> list[Path]:
-    """The answer units, their wordings and the tuning code: the cache of tuned weights."""
+    """The answer units, their wordings and the tuning code: what the cached weights are kept by."""
     return [*answer_files(), Path(encoder_tuning.__file__)]
