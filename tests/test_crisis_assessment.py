@@ -208,6 +208,38 @@ def test_a_negated_lexicon_phrase_asks_the_check_in_instead_of_the_card():
     assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
 
 
+def test_a_negation_before_a_few_linking_words_still_qualifies_a_phrase():
+    result = run("im not having any thoughts of harming myself, just grief", QUIET)
+    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
+
+
+def test_a_negation_followed_by_other_words_does_not_qualify_a_phrase():
+    assert run("i dont care anymore i want to die", QUIET).tier == CRISIS
+    assert run("i dont even know anymore just want to die", QUIET).tier == CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the nurse asked if id been hurting myself, i said no",
+        "everyone keeps checking if im suicidal since i started spravato",
+        "if i told you i was having thoughts of hurting myself would you give me a hotline",
+    ],
+)
+def test_a_phrase_someone_asked_about_or_the_writer_supposes_asks_the_check_in(text):
+    result = run(text, QUIET)
+    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
+
+
+def test_wondering_if_is_the_writers_own_thought_and_stays_a_card():
+    assert run("i sometimes wonder if id be better off dead", QUIET).tier == CRISIS
+
+
+def test_a_phrase_asked_about_is_still_a_card_when_the_model_sees_danger():
+    text = "my therapist asked if i want to die and honestly yes, tonight i do"
+    assert run(text, probabilities(suicide=0.9)).tier == CRISIS
+
+
 def test_in_the_past_beside_danger_now_is_still_a_card():
     assert run("never felt like this in the past, i want to die", QUIET).tier == CRISIS
 

@@ -10,8 +10,9 @@ The assessment chooses a tier:
 - ``none``.
 
 The lexicon decides first and overrides everything, except that a phrase told as
-history or negated ("five years ago I tried to kill myself", "I don't want to die")
-asks the check-in rather than sending the card, and a phrase in a question asked in
+history, negated, or asked about by someone else ("five years ago I tried to kill
+myself", "I'm not having any thoughts of harming myself", "the nurse asked if I'd
+been hurting myself") asks the check-in rather than sending the card, and a phrase in a question asked in
 general ("what happens if someone says they want to die?") is a topic question unless
 the model sees danger; then the model's danger probability for the message alone;
 then the same probability against a lower bar when an earlier message of the
@@ -72,6 +73,23 @@ _HISTORY = re.compile(
 # myself"). Only these few words, only just before: "i cant do this anymore, i want to
 # die" stays a card.
 _NEGATION = frozenset({"not", "dont", "never", "didnt", "doesnt", "wont", "nor"})
+# Further back, a negation still counts when only these words stand between it and the
+# phrase ("im not having any thoughts of harming myself"); any other word ends its
+# reach ("i dont care anymore i want to die" stays a card).
+_NEGATION_REACH = 5
+_NEGATED_FILLER = frozenset(
+    "having have any thoughts thought of about going to gonna planning plan trying try"
+    " ever really at all thinking think want wanting".split()
+)
+# The phrase is what someone else asked about ("the nurse asked if id been hurting
+# myself", "everyone keeps checking if im suicidal") or what the writer supposes saying
+# ("if i told you i was suicidal"), in the clause the "if" opens: "i asked if i could
+# come in earlier because i want to kill myself" is a card, and so is "i wonder if".
+_ASKING = frozenset("asked asks ask asking checking checked checks".split())
+_SUPPOSING = frozenset(
+    "tell told say said admit admitted mention mentioned write wrote type typed".split()
+)
+_NEW_CLAUSE = frozenset("because cause since and but so then".split())
 # A question asked in general or about someone unnamed ("what do you do if a patient
 # says they're suicidal?"): the sentence asks a question, a word of this kind comes
 # before the phrase, and no word in the sentence is the writer's own. Only for these
@@ -181,7 +199,8 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     """(the lexicon phrase in ``text``, how it is qualified: None, HISTORY or GENERAL).
 
     Every phrase in every sentence is judged. A phrase is told (HISTORY) when its
-    sentence has a past time or a negation comes just before it; it is asked in general
+    sentence has a past time, a negation governs it, or someone else asked about it or
+    the writer supposes saying it (:func:`asked_or_supposed`); it is asked in general
     (GENERAL) as :data:`_GENERAL` says. One unqualified phrase and the message is not
     qualified, whatever the others say; a message with both kinds of qualified phrase
     is history (it asks the check-in).
@@ -196,7 +215,7 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
         history = bool(_HISTORY.search(normalised))
         question = sentence.rstrip().endswith("?") or words[0] in _QUESTION_WORDS
         for phrase, before in detector.find_all(sentence):
-            if history or _NEGATION.intersection(before[-3:]):
+            if history or negated(before) or asked_or_supposed(before):
                 qualifiers.add(HISTORY)
             elif (
                 question
@@ -216,6 +235,29 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     if found is None:
         return None, None
     return found, HISTORY if HISTORY in qualifiers else GENERAL
+
+
+def negated(before: list[str]) -> bool:
+    """True when a negation governs the phrase that follows the words ``before``."""
+    if _NEGATION.intersection(before[-3:]):
+        return True
+    reach = before[-_NEGATION_REACH:]
+    last = max((i for i, word in enumerate(reach) if word in _NEGATION), default=None)
+    return last is not None and set(reach[last + 1 :]) <= _NEGATED_FILLER
+
+
+def asked_or_supposed(before: list[str]) -> bool:
+    """True when the phrase after ``before`` is asked about by someone else or supposed."""
+    opener = next(
+        (i for i in range(len(before) - 1, -1, -1) if before[i] in ("if", "whether")), None
+    )
+    if opener is None or _NEW_CLAUSE.intersection(before[opener + 1 :]):
+        return False
+    lead = [word for word in before[max(0, opener - 3) : opener] if word not in ("me", "us")]
+    if lead and lead[-1] in _ASKING and "i" not in lead:
+        return True
+    supposed = before[opener + 1 : opener + 3]
+    return len(supposed) == 2 and supposed[0] == "i" and supposed[1] in _SUPPOSING
 
 
 def states_safety(text: str) -> bool:
