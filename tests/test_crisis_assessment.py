@@ -170,6 +170,18 @@ def test_a_statement_of_safety_is_recognised(text):
     assert states_safety(text)
 
 
+@pytest.mark.parametrize(
+    "text", ["my parents think im fine", "everyone says im okay", "i pretend im fine at work"]
+)
+def test_what_others_believe_or_the_writer_shows_is_not_a_statement_of_safety(text):
+    assert not states_safety(text)
+
+
+def test_danger_beside_what_others_believe_is_still_a_card_from_the_model():
+    text = "my parents think im fine. i think im going to do it tonight"
+    assert run(text, probabilities(suicide=0.9)).tier == CRISIS
+
+
 def test_im_safe_beside_danger_words_is_no_card_from_the_model():
     result = run("my sister took the pills away, im safe", probabilities(means=0.9))
     assert result.tier != CRISIS

@@ -61,6 +61,13 @@ _SAFE = re.compile(
 )
 
 
+# Words before "im fine" that make it what others believe or what the writer shows.
+_BELIEVED = frozenset(
+    "think thinks thought believe believes believed assume assumes say says said tell"
+    " told pretend pretending act acting like seem seems look looks".split()
+)
+
+
 # A past time in the same sentence as a lexicon phrase: the danger is told as history
 # ("in 2018", "years ago", "used to", "before ketamine").
 _HISTORY = re.compile(
@@ -261,8 +268,15 @@ def asked_or_supposed(before: list[str]) -> bool:
 
 
 def states_safety(text: str) -> bool:
-    """True when ``text`` says the person is safe now."""
-    return bool(_SAFE.search(normalise(text)))
+    """True when ``text`` says the person is safe now, in their own voice.
+
+    "My parents think I'm fine" is what others believe, not a statement of safety.
+    """
+    normalised = normalise(text)
+    return any(
+        not _BELIEVED.intersection(normalised[: m.start()].split()[-2:])
+        for m in _SAFE.finditer(normalised)
+    )
 
 
 def assess(
