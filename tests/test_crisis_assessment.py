@@ -171,7 +171,14 @@ def test_a_statement_of_safety_is_recognised(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["my parents think im fine", "everyone says im okay", "i pretend im fine at work"]
+    "text",
+    [
+        "my parents think im fine",
+        "everyone says im okay",
+        "i pretend im fine at work",
+        "stop asking if im okay",
+        "i tell my therapist im fine",
+    ],
 )
 def test_what_others_believe_or_the_writer_shows_is_not_a_statement_of_safety(text):
     assert not states_safety(text)
@@ -245,6 +252,25 @@ def test_a_phrase_someone_asked_about_or_the_writer_supposes_asks_the_check_in(t
 
 def test_wondering_if_is_the_writers_own_thought_and_stays_a_card():
     assert run("i sometimes wonder if id be better off dead", QUIET).tier == CRISIS
+    assert run("i wonder if i told anyone i want to kill myself", QUIET).tier == CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mom keeps asking if im okay, honestly im planning to kill myself tonight",
+        "is spravato helping? not really, planning to kill myself",
+        "i dont want to try, want to die",
+    ],
+)
+def test_a_comma_ends_what_was_asked_or_negated(text):
+    assert run(text, QUIET).tier == CRISIS
+
+
+def test_an_emergency_is_never_what_someone_else_asked_about():
+    assert (
+        run("the dispatcher asked if he was breathing, he is not breathing", QUIET).tier == CRISIS
+    )
 
 
 def test_a_phrase_asked_about_is_still_a_card_when_the_model_sees_danger():

@@ -61,10 +61,13 @@ _SAFE = re.compile(
 )
 
 
-# Words before "im fine" that make it what others believe or what the writer shows.
+# Words among the three before "im fine" that make it what others believe, ask or are
+# told, or what the writer shows ("my parents think im fine", "stop asking if im okay",
+# "i tell everyone im fine"), not the writer saying they are safe.
 _BELIEVED = frozenset(
-    "think thinks thought believe believes believed assume assumes say says said tell"
-    " told pretend pretending act acting like seem seems look looks".split()
+    "think thinks thought believe believes believed assume assumes say says saying tell"
+    " tells telling ask asks asked asking if whether pretend pretending act acting like"
+    " seem seems look looks".split()
 )
 
 
@@ -80,18 +83,23 @@ _HISTORY = re.compile(
 # myself"). Only these few words, only just before: "i cant do this anymore, i want to
 # die" stays a card.
 _NEGATION = frozenset({"not", "dont", "never", "didnt", "doesnt", "wont", "nor"})
-# Further back, a negation still counts when only these words stand between it and the
-# phrase ("im not having any thoughts of harming myself"); any other word ends its
-# reach ("i dont care anymore i want to die" stays a card).
+# Further back in its clause, a negation still counts when only these words stand
+# between it and the phrase ("im not having any thoughts of harming myself"); any other
+# word ends its reach ("i dont care anymore i want to die" stays a card), and so does a
+# comma ("not really, thinking about killing myself").
 _NEGATION_REACH = 5
 _NEGATED_FILLER = frozenset(
-    "having have any thoughts thought of about going to gonna planning plan trying try"
-    " ever really at all thinking think want wanting".split()
+    "having have had any thoughts thought of about going to gonna ever".split()
 )
-# The phrase is what someone else asked about ("the nurse asked if id been hurting
-# myself", "everyone keeps checking if im suicidal") or what the writer supposes saying
-# ("if i told you i was suicidal"), in the clause the "if" opens: "i asked if i could
-# come in earlier because i want to kill myself" is a card, and so is "i wonder if".
+# Marks inside a sentence after which a new clause is said apart.
+_CLAUSE_BREAK = re.compile(r"[,:\u2013\u2014]|\s-\s")
+# The writer's own suicidal thoughts or self-harm, in its clause, is what someone else
+# asked about ("the nurse asked if id been hurting myself", "everyone keeps checking if
+# im suicidal") or what the writer supposes saying ("if i told you i was suicidal"). "i
+# asked if i could come in earlier because i want to kill myself", "i wonder if id be
+# better off dead" and "mom keeps asking if im okay, im planning to kill myself" are
+# cards. Never an emergency: "the nurse asked if he was breathing" is no history.
+_ASKED_KINDS = frozenset({"suicide", "self_harm"})
 _ASKING = frozenset("asked asks ask asking checking checked checks".split())
 _SUPPOSING = frozenset(
     "tell told say said admit admitted mention mentioned write wrote type typed".split()
@@ -120,13 +128,13 @@ _QUESTION_WORDS = frozenset(
 )
 # A sentence with the punctuation that ends it.
 _SENTENCES = re.compile(r"[^.!?;\n]+[.!?;\n]*")
-HISTORY = "history"
+TOLD = "told"
 GENERAL = "general"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the tiers begin, in the model's probabilities (tuned on ``tests/crisis/dev.yml``).
+    """Where the tiers begin, in the model's probabilities (the shipped ones: ``config.yml``).
 
     ``crisis``: danger probability that is clear danger on its own;
     ``context``: the lower bar for danger after a message of concern in the last ``turns``;
@@ -138,7 +146,7 @@ class Settings:
     sees no danger (a typo like "i wanna dye" that only the classifier recognises).
     """
 
-    crisis: float = 0.45
+    crisis: float = 0.4
     context: float = 0.15
     concern: float = 0.4
     repeat: float = 0.5
@@ -203,31 +211,37 @@ def wants_crisis_line(parse: Mapping[str, Any]) -> bool:
 
 
 def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str | None]:
-    """(the lexicon phrase in ``text``, how it is qualified: None, HISTORY or GENERAL).
+    """(the lexicon phrase in ``text``, how it is qualified: None, TOLD or GENERAL).
 
-    Every phrase in every sentence is judged. A phrase is told (HISTORY) when its
-    sentence has a past time, a negation governs it, or someone else asked about it or
-    the writer supposes saying it (:func:`asked_or_supposed`); it is asked in general
-    (GENERAL) as :data:`_GENERAL` says. One unqualified phrase and the message is not
-    qualified, whatever the others say; a message with both kinds of qualified phrase
-    is history (it asks the check-in).
+    Every phrase in every clause of every sentence is judged. A phrase is told (TOLD)
+    when its sentence has a past time, a negation governs it in its clause, or someone
+    else asked about it or the writer supposes saying it (:func:`asked_or_supposed`); it
+    is asked in general (GENERAL) as :data:`_GENERAL` says. One unqualified phrase and
+    the message is not qualified, whatever the others say; a message with both kinds of
+    qualified phrase is told (it asks the check-in).
     """
     found: str | None = None
     qualifiers: set[str] = set()
     me_too = bool(_ME_TOO.search(normalise(text)))
     read = ((m.group(), normalise(m.group())) for m in _SENTENCES.finditer(text))
     sentences = [(sentence, normalised) for sentence, normalised in read if normalised]
-    for sentence, normalised in sentences:
+    clauses = [
+        (sentence, normalised, clause)
+        for sentence, normalised in sentences
+        for clause in _CLAUSE_BREAK.split(sentence)
+    ]
+    for sentence, normalised, clause in clauses:
         words = normalised.split()
         history = bool(_HISTORY.search(normalised))
         question = sentence.rstrip().endswith("?") or words[0] in _QUESTION_WORDS
-        for phrase, before in detector.find_all(sentence):
-            if history or negated(before) or asked_or_supposed(before):
-                qualifiers.add(HISTORY)
+        for phrase, before in detector.find_all(clause):
+            kind = detector.kind_of(phrase)
+            if history or negated(before) or (kind in _ASKED_KINDS and asked_or_supposed(before)):
+                qualifiers.add(TOLD)
             elif (
                 question
                 and not me_too
-                and detector.kind_of(phrase) in _GENERAL_KINDS
+                and kind in _GENERAL_KINDS
                 and _GENERAL.intersection(before)
                 and not (_OWN | _NOT_GENERAL).intersection(words)
             ):
@@ -235,13 +249,13 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
             else:
                 return phrase, None
             found = found or phrase
-    if found is None and len(sentences) > 1:
-        # A phrase split over two sentences ("i want to. die") is still found whole; a
-        # single sentence was searched whole already.
+    if found is None and len(clauses) > 1:
+        # A phrase split over two sentences or clauses ("i want to. die") is still found
+        # whole; a single clause was searched whole already.
         return detector.find(text), None
     if found is None:
         return None, None
-    return found, HISTORY if HISTORY in qualifiers else GENERAL
+    return found, TOLD if TOLD in qualifiers else GENERAL
 
 
 def negated(before: list[str]) -> bool:
@@ -254,17 +268,22 @@ def negated(before: list[str]) -> bool:
 
 
 def asked_or_supposed(before: list[str]) -> bool:
-    """True when the phrase after ``before`` is asked about by someone else or supposed."""
-    opener = next(
-        (i for i in range(len(before) - 1, -1, -1) if before[i] in ("if", "whether")), None
-    )
-    if opener is None or _NEW_CLAUSE.intersection(before[opener + 1 :]):
+    """True when the phrase after ``before`` is asked about by someone else or supposed.
+
+    The last "if" or "whether" opens a question someone else asks ("the nurse asked
+    if") or the writer's supposition ("if i told you"), and its clause runs on to the
+    phrase.
+    """
+    openers = [i for i, word in enumerate(before) if word in ("if", "whether")]
+    if not openers or _NEW_CLAUSE.intersection(before[openers[-1] + 1 :]):
         return False
+    opener = openers[-1]
     lead = [word for word in before[max(0, opener - 3) : opener] if word not in ("me", "us")]
-    if lead and lead[-1] in _ASKING and "i" not in lead:
-        return True
+    if "i" in lead:
+        return False
     supposed = before[opener + 1 : opener + 3]
-    return len(supposed) == 2 and supposed[0] == "i" and supposed[1] in _SUPPOSING
+    asked = bool(lead) and lead[-1] in _ASKING
+    return asked or (len(supposed) == 2 and supposed[0] == "i" and supposed[1] in _SUPPOSING)
 
 
 def states_safety(text: str) -> bool:
@@ -274,7 +293,7 @@ def states_safety(text: str) -> bool:
     """
     normalised = normalise(text)
     return any(
-        not _BELIEVED.intersection(normalised[: m.start()].split()[-2:])
+        not _BELIEVED.intersection(normalised[: m.start()].split()[-3:])
         for m in _SAFE.finditer(normalised)
     )
 
@@ -325,7 +344,7 @@ def assess(
     asked = context.card_shown or context.after_check_in or any(e.tier == CHECK_IN for e in recent)
     if concern >= settings.concern and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "concern")
-    if qualified == HISTORY and not asked:
+    if qualified == TOLD and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "lexicon_qualified", phrase)
     if classifier_crisis >= settings.classifier and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "classifier")
