@@ -15,9 +15,10 @@ myself", "I'm not having any thoughts of harming myself", "the nurse asked if I'
 been hurting myself") asks the check-in rather than sending the card, and a phrase
 in a question asked in general ("what happens if someone says they want to die?") is a
 topic question unless the model sees danger; then the model's danger probability for
-the message alone; then the same probability against a lower bar when an earlier message of the
-conversation showed concern, so that risk stated across turns is caught. Pure Python:
-the NLU component :mod:`bot.nlu.crisis_guard` gathers the inputs from the Rasa tracker.
+the message alone; then the same probability against a lower bar when an earlier
+message of the conversation showed concern, so that risk stated across turns is
+caught. Pure Python: the NLU component :mod:`bot.nlu.crisis_guard` gathers the
+inputs from the Rasa tracker.
 """
 
 from __future__ import annotations
