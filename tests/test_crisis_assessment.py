@@ -232,6 +232,23 @@ def test_a_negation_before_a_few_linking_words_still_qualifies_a_phrase():
     assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mother overdosed when i was sixteen and shes sober now",
+        "a few years back one of my patients overdosed on saved up pills",
+        "i eat three meals a day and havent hurt myself since early 2021",
+    ],
+)
+def test_a_phrase_told_as_history_or_with_havent_asks_the_check_in(text):
+    result = run(text, QUIET)
+    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
+
+
+def test_an_overdose_hours_ago_is_no_history():
+    assert run("my mother overdosed two hours ago and wont wake up", QUIET).tier == CRISIS
+
+
 def test_a_negation_followed_by_other_words_does_not_qualify_a_phrase():
     assert run("i dont care anymore i want to die", QUIET).tier == CRISIS
     assert run("i dont even know anymore just want to die", QUIET).tier == CRISIS

@@ -73,17 +73,22 @@ _BELIEVED = frozenset(
 
 
 # A past time in the same sentence as a lexicon phrase: the danger is told as history
-# ("in 2018", "years ago", "used to", "before ketamine").
+# ("in 2018", "since early 2021", "years ago", "a few years back", "when i was sixteen",
+# "used to", "before ketamine").
 _HISTORY = re.compile(
-    r"\b(years?|yrs?|months|decades?) ago\b|\b(in|since|back in) (19|20)\d\d\b"
-    r"|\bback (in|when|then)\b|\bwhen i was (a |an |in |younger|little|\d)|\bused to\b"
+    r"\b(years?|yrs?|months|decades?) (ago|back)\b"
+    r"|\b(in|since|back in) ((early|late|mid) )?(19|20)\d\d\b"
+    r"|\bback (in|when|then)\b|\bused to\b"
+    r"|\bwhen i was (a |an |in |younger|little|young|small|\d|ten|eleven|twelve|\w+teen\b)"
     r"|\bin (high school|college|university|my teens|my twenties)\b"
     r"|\bbefore (i started |starting )?(ketamine|spravato|esketamine|treatment|my treatment)\b"
 )
 # A negation right before the phrase ("i dont want to die", "im not going to hurt
 # myself"). Only these few words, only just before: "i cant do this anymore, i want to
 # die" stays a card.
-_NEGATION = frozenset({"not", "dont", "never", "didnt", "doesnt", "wont", "nor"})
+_NEGATION = frozenset(
+    {"not", "dont", "never", "didnt", "doesnt", "wont", "nor", "havent", "hasnt", "hadnt"}
+)
 # Further back in its clause, a negation still counts when only these words stand
 # between it and the phrase ("im not having any thoughts of harming myself"); any other
 # word ends its reach ("i dont care anymore i want to die" stays a card), and so does a
