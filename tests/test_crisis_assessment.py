@@ -249,6 +249,10 @@ def test_an_overdose_hours_ago_is_no_history():
     assert run("my mother overdosed two hours ago and wont wake up", QUIET).tier == CRISIS
 
 
+def test_a_doubled_negation_does_not_qualify_a_phrase():
+    assert run("i cant not think about killing myself", QUIET).tier == CRISIS
+
+
 def test_a_negation_followed_by_other_words_does_not_qualify_a_phrase():
     assert run("i dont care anymore i want to die", QUIET).tier == CRISIS
     assert run("i dont even know anymore just want to die", QUIET).tier == CRISIS

@@ -89,6 +89,8 @@ _HISTORY = re.compile(
 _NEGATION = frozenset(
     {"not", "dont", "never", "didnt", "doesnt", "wont", "nor", "havent", "hasnt", "hadnt"}
 )
+# Before "not", these make a doubled negation, which affirms.
+_CANT = frozenset({"cant", "couldnt"})
 # Further back in its clause, a negation still counts when only these words stand
 # between it and the phrase ("im not having any thoughts of harming myself"); any other
 # word ends its reach ("i dont care anymore i want to die" stays a card), and so does a
@@ -265,12 +267,20 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
 
 
 def negated(before: list[str]) -> bool:
-    """True when a negation governs the phrase that follows the words ``before``."""
-    if _NEGATION.intersection(before[-3:]):
-        return True
-    reach = before[-_NEGATION_REACH:]
-    last = max((i for i, word in enumerate(reach) if word in _NEGATION), default=None)
-    return last is not None and set(reach[last + 1 :]) <= _NEGATED_FILLER
+    """True when a negation governs the phrase that follows the words ``before``.
+
+    A doubled negation affirms: "i cant not think about killing myself" is not negated.
+    """
+    start = max(0, len(before) - _NEGATION_REACH)
+    negations = [
+        i
+        for i in range(start, len(before))
+        if before[i] in _NEGATION and not (i and before[i - 1] in _CANT)
+    ]
+    if not negations:
+        return False
+    last = negations[-1]
+    return last >= len(before) - 3 or set(before[last + 1 :]) <= _NEGATED_FILLER
 
 
 def asked_or_supposed(before: list[str]) -> bool:
