@@ -209,7 +209,7 @@ def test_history_in_one_sentence_does_not_excuse_danger_in_another():
 
 
 def test_a_lexicon_phrase_told_as_history_is_still_a_card_when_the_model_sees_danger():
-    result = run("years ago i tried to kill myself and tonight i will", probabilities(suicide=0.9))
+    result = run("years ago i tried to kill myself and i will again", probabilities(suicide=0.9))
     assert (result.tier, result.reason) == (CRISIS, "model")
 
 
@@ -232,21 +232,13 @@ def test_a_negation_before_a_few_linking_words_still_qualifies_a_phrase():
     assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "my mother overdosed when i was sixteen and shes sober now",
-        "a few years back one of my patients overdosed on saved up pills",
-        "i eat three meals a day and havent hurt myself since early 2021",
-    ],
-)
-def test_a_phrase_told_as_history_or_with_havent_asks_the_check_in(text):
-    result = run(text, QUIET)
-    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
-
-
 def test_an_overdose_hours_ago_is_no_history():
     assert run("my mother overdosed two hours ago and wont wake up", QUIET).tier == CRISIS
+
+
+def test_a_past_time_beside_tonight_is_no_history():
+    text = "it hasnt been this bad since 2019 and tonight i want to die"
+    assert (run(text, QUIET).tier, run(text, QUIET).reason) == (CRISIS, "lexicon")
 
 
 def test_a_doubled_negation_does_not_qualify_a_phrase():
