@@ -43,6 +43,8 @@ def test_a_lexicon_phrase_is_a_crisis_whatever_the_model_says():
 
 def test_the_lexicon_names_the_kind_of_danger():
     assert run("my husband took too many pills").kind == "emergency"
+    assert run("worst headache of my life since my session").kind == "emergency"
+    assert run("ive been skipping meals as punishment").kind == "self_harm"
     assert run("i bought a gun last week").kind == "means"
     assert run("i keep cutting myself").kind == "self_harm"
 
@@ -239,6 +241,15 @@ def test_an_overdose_hours_ago_is_no_history():
 def test_a_past_time_beside_tonight_is_no_history():
     text = "it hasnt been this bad since 2019 and tonight i want to die"
     assert (run(text, QUIET).tier, run(text, QUIET).reason) == (CRISIS, "lexicon")
+
+
+def test_no_before_linking_words_qualifies_a_phrase():
+    result = run("im safe, no thoughts of hurting myself at all, why the boxed warning?", QUIET)
+    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
+
+
+def test_no_just_before_a_phrase_does_not_qualify_it():
+    assert run("no i want to die", QUIET).tier == CRISIS
 
 
 def test_a_doubled_negation_does_not_qualify_a_phrase():

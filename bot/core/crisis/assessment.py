@@ -86,6 +86,9 @@ _NOW = re.compile(r"\b(tonight|right now|rn|just now)\b")
 # myself"). Only these few words, only just before: "i cant do this anymore, i want to
 # die" stays a card.
 _NEGATION = frozenset({"not", "dont", "never", "didnt", "doesnt", "wont", "nor"})
+# "no" negates only across linking words ("no thoughts of hurting myself"), never just
+# before a phrase ("no i want to die").
+_REACH_NEGATION = _NEGATION | {"no"}
 # Before "not", these make a doubled negation, which affirms.
 _CANT = frozenset({"cant", "couldnt"})
 # Further back in its clause, a negation still counts when only these words stand
@@ -272,12 +275,14 @@ def negated(before: list[str]) -> bool:
     negations = [
         i
         for i in range(start, len(before))
-        if before[i] in _NEGATION and not (i and before[i - 1] in _CANT)
+        if before[i] in _REACH_NEGATION and not (i and before[i - 1] in _CANT)
     ]
     if not negations:
         return False
     last = negations[-1]
-    return last >= len(before) - 3 or set(before[last + 1 :]) <= _NEGATED_FILLER
+    if before[last] in _NEGATION and last >= len(before) - 3:
+        return True
+    return last < len(before) - 1 and set(before[last + 1 :]) <= _NEGATED_FILLER
 
 
 def asked_or_supposed(before: list[str]) -> bool:
