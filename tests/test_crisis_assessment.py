@@ -248,8 +248,9 @@ def test_no_before_linking_words_qualifies_a_phrase():
     assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
 
 
-def test_no_just_before_a_phrase_does_not_qualify_it():
-    assert run("no i want to die", QUIET).tier == CRISIS
+@pytest.mark.parametrize("text", ["no i want to die", "no gonna kill myself tonight"])
+def test_no_before_anything_but_thoughts_does_not_qualify_a_phrase(text):
+    assert run(text, QUIET).tier == CRISIS
 
 
 def test_a_doubled_negation_does_not_qualify_a_phrase():

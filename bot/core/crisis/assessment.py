@@ -86,9 +86,10 @@ _NOW = re.compile(r"\b(tonight|right now|rn|just now)\b")
 # myself"). Only these few words, only just before: "i cant do this anymore, i want to
 # die" stays a card.
 _NEGATION = frozenset({"not", "dont", "never", "didnt", "doesnt", "wont", "nor"})
-# "no" negates only across linking words ("no thoughts of hurting myself"), never just
-# before a phrase ("no i want to die").
+# "no" negates only thoughts, across linking words ("no thoughts of hurting myself"): not
+# "no i want to die", nor an unpunctuated answer ("no gonna kill myself tonight").
 _REACH_NEGATION = _NEGATION | {"no"}
+_NO_NOUNS = frozenset({"thoughts", "thought"})
 # Before "not", these make a doubled negation, which affirms.
 _CANT = frozenset({"cant", "couldnt"})
 # Further back in its clause, a negation still counts when only these words stand
@@ -280,6 +281,8 @@ def negated(before: list[str]) -> bool:
     if not negations:
         return False
     last = negations[-1]
+    if before[last] == "no" and not _NO_NOUNS.intersection(before[last + 1 : last + 2]):
+        return False
     if before[last] in _NEGATION and last >= len(before) - 3:
         return True
     return last < len(before) - 1 and set(before[last + 1 :]) <= _NEGATED_FILLER

@@ -61,8 +61,10 @@ def normalise(text: str) -> str:
 
 
 # Words a typo does not make: they change the sense of a phrase ("can breathe", "no
-# suicidal", "im overdoing it").
-_OTHER_SENSE = frozenset({"can", "do", "does", "will", "no", "not", "never", "overdoing"})
+# suicidal", "im overdoing it", "worst heartache of my life").
+_OTHER_SENSE = frozenset(
+    {"can", "do", "does", "will", "no", "not", "never", "overdoing", "heartache"}
+)
 
 
 def allowed_typos(length: int) -> int:
