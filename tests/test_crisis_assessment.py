@@ -239,8 +239,13 @@ def test_an_overdose_hours_ago_is_no_history():
 
 
 def test_a_past_time_beside_tonight_is_no_history():
-    text = "it hasnt been this bad since 2019 and tonight i want to die"
-    assert (run(text, QUIET).tier, run(text, QUIET).reason) == (CRISIS, "lexicon")
+    result = run("it hasnt been this bad since 2019 and tonight i want to die", QUIET)
+    assert (result.tier, result.reason) == (CRISIS, "lexicon")
+
+
+def test_now_in_another_clause_leaves_the_history():
+    result = run("years ago i tried to kill myself, right now im fine", QUIET)
+    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
 
 
 def test_no_before_linking_words_qualifies_a_phrase():
@@ -251,6 +256,10 @@ def test_no_before_linking_words_qualifies_a_phrase():
 @pytest.mark.parametrize("text", ["no i want to die", "no gonna kill myself tonight"])
 def test_no_before_anything_but_thoughts_does_not_qualify_a_phrase(text):
     assert run(text, QUIET).tier == CRISIS
+
+
+def test_a_negation_before_a_new_subject_does_not_qualify_a_phrase():
+    assert run("ketamine didnt work i want to die", QUIET).tier == CRISIS
 
 
 def test_a_doubled_negation_does_not_qualify_a_phrase():

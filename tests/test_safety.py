@@ -62,6 +62,7 @@ def test_a_detector_reports_the_phrase_it_found():
         "im overdoing it at work",  # not "im overdosing"
         "the heaviness lifted and i can breathe easier",  # not "cant breathe"
         "im scared itll make her suicidal",  # not "hes suicidal"
+        "worst heartache of my life since she left",  # not "worst headache of my life"
     ],
 )
 def test_a_near_match_that_changes_the_sense_is_not_a_typo(text):

@@ -73,8 +73,8 @@ _BELIEVED = frozenset(
 
 
 # A past time in the same sentence as a lexicon phrase: the danger is told as history
-# ("in 2018", "years ago", "used to", "before ketamine"), unless the sentence also says
-# now ("hasnt been this bad since 2019 and tonight i want to die").
+# ("in 2018", "years ago", "used to", "before ketamine"), unless the phrase's own clause
+# says now ("hasnt been this bad since 2019, i want to die tonight").
 _HISTORY = re.compile(
     r"\b(years?|yrs?|months|decades?) ago\b|\b(in|since|back in) (19|20)\d\d\b"
     r"|\bback (in|when|then)\b|\bwhen i was (a |an |in |younger|little|\d)|\bused to\b"
@@ -89,8 +89,9 @@ _NEGATION = frozenset({"not", "dont", "never", "didnt", "doesnt", "wont", "nor"}
 # "no" negates only thoughts, across linking words ("no thoughts of hurting myself"): not
 # "no i want to die", nor an unpunctuated answer ("no gonna kill myself tonight").
 _REACH_NEGATION = _NEGATION | {"no"}
-_NO_NOUNS = frozenset({"thoughts", "thought"})
-# Before "not", these make a doubled negation, which affirms.
+# A subject after the negation starts a new clause: "ketamine didnt work i want to die".
+_SUBJECTS = frozenset({"i", "im", "ive", "id", "ill"})
+# Before a negation, these make a doubled negation, which affirms ("i cant not think").
 _CANT = frozenset({"cant", "couldnt"})
 # Further back in its clause, a negation still counts when only these words stand
 # between it and the phrase ("im not having any thoughts of harming myself"); any other
@@ -223,9 +224,10 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     """(the lexicon phrase in ``text``, how it is qualified: None, TOLD or GENERAL).
 
     Every phrase in every clause of every sentence is judged. A phrase is told (TOLD)
-    when its sentence has a past time, a negation governs it in its clause, or someone
-    else asked about it or the writer supposes saying it (:func:`asked_or_supposed`); it
-    is asked in general (GENERAL) as :data:`_GENERAL` says. One unqualified phrase and
+    when its sentence has a past time and its clause does not say now ("tonight"), a
+    negation governs it in its clause, or someone else asked about it or the writer
+    supposes saying it (:func:`asked_or_supposed`); it is asked in general (GENERAL) as
+    :data:`_GENERAL` says. One unqualified phrase and
     the message is not qualified, whatever the others say; a message with both kinds of
     qualified phrase is told (it asks the check-in).
     """
@@ -241,7 +243,7 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     ]
     for sentence, normalised, clause in clauses:
         words = normalised.split()
-        history = bool(_HISTORY.search(normalised)) and not _NOW.search(normalised)
+        history = bool(_HISTORY.search(normalised)) and not _NOW.search(normalise(clause))
         question = sentence.rstrip().endswith("?") or words[0] in _QUESTION_WORDS
         for phrase, before in detector.find_all(clause):
             kind = detector.kind_of(phrase)
@@ -281,11 +283,10 @@ def negated(before: list[str]) -> bool:
     if not negations:
         return False
     last = negations[-1]
-    if before[last] == "no" and not _NO_NOUNS.intersection(before[last + 1 : last + 2]):
-        return False
-    if before[last] in _NEGATION and last >= len(before) - 3:
-        return True
-    return last < len(before) - 1 and set(before[last + 1 :]) <= _NEGATED_FILLER
+    rest = before[last + 1 :]
+    if before[last] == "no":
+        return rest[:1] in (["thoughts"], ["thought"]) and set(rest) <= _NEGATED_FILLER
+    return (len(rest) <= 2 and not _SUBJECTS.intersection(rest)) or set(rest) <= _NEGATED_FILLER
 
 
 def asked_or_supposed(before: list[str]) -> bool:
