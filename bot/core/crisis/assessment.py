@@ -73,8 +73,9 @@ _BELIEVED = frozenset(
 
 
 # A past time in the same sentence as a lexicon phrase: the danger is told as history
-# ("in 2018", "years ago", "used to", "before ketamine"), unless the phrase's own clause
-# says now ("hasnt been this bad since 2019, i want to die tonight").
+# ("in 2018", "years ago", "used to", "before ketamine"), unless the sentence also says
+# now ("years ago i tried to kill myself, tonight i will again"), which errs towards the
+# card ("used to cut myself but right now im fine" gets it).
 _HISTORY = re.compile(
     r"\b(years?|yrs?|months|decades?) ago\b|\b(in|since|back in) (19|20)\d\d\b"
     r"|\bback (in|when|then)\b|\bwhen i was (a |an |in |younger|little|\d)|\bused to\b"
@@ -224,12 +225,12 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     """(the lexicon phrase in ``text``, how it is qualified: None, TOLD or GENERAL).
 
     Every phrase in every clause of every sentence is judged. A phrase is told (TOLD)
-    when its sentence has a past time and its clause does not say now ("tonight"), a
-    negation governs it in its clause, or someone else asked about it or the writer
-    supposes saying it (:func:`asked_or_supposed`); it is asked in general (GENERAL) as
-    :data:`_GENERAL` says. One unqualified phrase and
-    the message is not qualified, whatever the others say; a message with both kinds of
-    qualified phrase is told (it asks the check-in).
+    when its sentence has a past time and does not say now ("tonight"), a negation
+    governs it in its clause, or someone else asked about it or the writer supposes
+    saying it (:func:`asked_or_supposed`); it is asked in general (GENERAL) as
+    :data:`_GENERAL` says. One unqualified phrase and the message is not qualified,
+    whatever the others say; a message with both kinds of qualified phrase is told (it
+    asks the check-in).
     """
     found: str | None = None
     qualifiers: set[str] = set()
@@ -243,7 +244,7 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     ]
     for sentence, normalised, clause in clauses:
         words = normalised.split()
-        history = bool(_HISTORY.search(normalised)) and not _NOW.search(normalise(clause))
+        history = bool(_HISTORY.search(normalised)) and not _NOW.search(normalised)
         question = sentence.rstrip().endswith("?") or words[0] in _QUESTION_WORDS
         for phrase, before in detector.find_all(clause):
             kind = detector.kind_of(phrase)
