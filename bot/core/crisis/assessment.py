@@ -273,7 +273,9 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
 def negated(before: list[str]) -> bool:
     """True when a negation governs the phrase that follows the words ``before``.
 
-    A doubled negation affirms: "i cant not think about killing myself" is not negated.
+    It governs up to three words back unless a new subject follows it ("didnt work i
+    want to die"), and further back across linking words only; "no" only as "no
+    thoughts of". A doubled negation affirms ("i cant not think about killing myself").
     """
     start = max(0, len(before) - _NEGATION_REACH)
     negations = [
