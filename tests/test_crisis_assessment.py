@@ -238,13 +238,16 @@ def test_an_overdose_hours_ago_is_no_history():
     assert run("my mother overdosed two hours ago and wont wake up", QUIET).tier == CRISIS
 
 
-def test_a_past_time_beside_tonight_is_no_history():
-    result = run("it hasnt been this bad since 2019 and tonight i want to die", QUIET)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it hasnt been this bad since 2019 and tonight i want to die",
+        "years ago i tried to kill myself, tonight i will again",
+    ],
+)
+def test_a_past_time_in_a_sentence_that_says_tonight_is_no_history(text):
+    result = run(text, QUIET)
     assert (result.tier, result.reason) == (CRISIS, "lexicon")
-
-
-def test_now_in_another_clause_of_the_sentence_is_no_history_either():
-    assert run("years ago i tried to kill myself, tonight i will again", QUIET).tier == CRISIS
 
 
 def test_no_before_linking_words_qualifies_a_phrase():
