@@ -85,6 +85,11 @@ def test_the_lexicons_sayings_leave_its_phrases_alone():
     assert default_detector().find("im going to kill myself tonight") == "kill myself"
 
 
+def test_suicidal_after_in_names_a_topic_but_im_suicidal_is_still_found():
+    assert default_detector().find("a fast drop in suicidal ideation after a dose") is None
+    assert default_detector().find("in suicidal and i have a plan") == "im suicidal"
+
+
 def test_one_negation_may_stand_for_another():
     assert default_detector().find("he doesnt want to be alive anymore") == "dont want to be alive"
 
