@@ -85,8 +85,14 @@ def test_the_lexicons_sayings_leave_its_phrases_alone():
     assert default_detector().find("im going to kill myself tonight") == "kill myself"
 
 
-def test_suicidal_after_in_names_a_topic_but_im_suicidal_is_still_found():
-    assert default_detector().find("a fast drop in suicidal ideation after a dose") is None
+@pytest.mark.parametrize(
+    "text", ["a fast drop in suicidal ideation after a dose", "do ERs give it to suicidal teens?"]
+)
+def test_suicidal_after_a_preposition_names_a_topic(text):
+    assert default_detector().find(text) is None
+
+
+def test_a_typo_of_im_suicidal_is_still_found():
     assert default_detector().find("in suicidal and i have a plan") == "im suicidal"
 
 
