@@ -336,22 +336,6 @@ def test_a_lexicon_phrase_asked_about_in_general_is_still_a_card_when_the_model_
     assert run(text, probabilities(suicide=0.8)).tier == CRISIS
 
 
-def test_a_question_about_what_happens_when_someone_says_it_is_no_card_from_the_model():
-    result = run("what does this bot do if someone says theyre suicidal?", probabilities(suicide=0.8))
-    assert result.tier == CHECK_IN
-
-
-def test_a_question_about_someone_saying_it_is_a_card_after_a_message_of_concern():
-    earlier = Context(earlier=(Assessment(NONE, concern=0.9),))
-    text = "what does this bot do if someone says theyre suicidal?"
-    assert run(text, probabilities(suicide=0.8), earlier).tier == CRISIS
-
-
-def test_a_general_question_about_the_means_is_still_a_card_when_the_model_sees_danger():
-    text = "whats the easiest way for someone to kill themselves?"
-    assert run(text, probabilities(suicide=0.8)).tier == CRISIS
-
-
 def test_the_writers_own_words_before_a_phrase_keep_it_a_card():
     assert run("what if i just end it all tonight", QUIET).tier == CRISIS
     assert run("what do i do if my son wants to kill himself", QUIET).tier == CRISIS

@@ -139,15 +139,8 @@ _QUESTION_WORDS = frozenset(
 )
 # A sentence with the punctuation that ends it.
 _SENTENCES = re.compile(r"[^.!?;\n]+[.!?;\n]*")
-# Among the words before a general phrase: the question is what happens when someone
-# says it ("what does this bot do if someone says they're suicidal?").
-_SAYING = frozenset(
-    "say says said saying tell tells told telling type types typed write writes wrote"
-    " mention mentions mentioned admit admits admitted".split()
-)
 TOLD = "told"
 GENERAL = "general"
-DISCLOSURE = "disclosure"
 
 
 @dataclass(frozen=True)
@@ -229,16 +222,15 @@ def wants_crisis_line(parse: Mapping[str, Any]) -> bool:
 
 
 def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str | None]:
-    """(the lexicon phrase in ``text``, how it is qualified: None, TOLD, GENERAL or DISCLOSURE).
+    """(the lexicon phrase in ``text``, how it is qualified: None, TOLD or GENERAL).
 
     Every phrase in every clause of every sentence is judged. A phrase is told (TOLD)
     when its sentence has a past time and does not say now ("tonight"), a negation
     governs it in its clause, or someone else asked about it or the writer supposes
     saying it (:func:`asked_or_supposed`); it is asked in general (GENERAL) as
-    :data:`_GENERAL` says, and about what happens when someone says it (DISCLOSURE)
-    when a word of :data:`_SAYING` comes before it. One unqualified phrase and the
-    message is not qualified, whatever the others say; a message with a told phrase is
-    told (it asks the check-in), and one with a general phrase is general.
+    :data:`_GENERAL` says. One unqualified phrase and the message is not qualified,
+    whatever the others say; a message with both kinds of qualified phrase is told (it
+    asks the check-in).
     """
     found: str | None = None
     qualifiers: set[str] = set()
@@ -265,7 +257,7 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
                 and _GENERAL.intersection(before)
                 and not (_OWN | _NOT_GENERAL).intersection(words)
             ):
-                qualifiers.add(DISCLOSURE if _SAYING.intersection(before) else GENERAL)
+                qualifiers.add(GENERAL)
             else:
                 return phrase, None
             found = found or phrase
@@ -275,7 +267,7 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
         return detector.find(text), None
     if found is None:
         return None, None
-    return found, next(q for q in (TOLD, GENERAL, DISCLOSURE) if q in qualifiers)
+    return found, TOLD if TOLD in qualifiers else GENERAL
 
 
 def negated(before: list[str]) -> bool:
@@ -365,9 +357,7 @@ def assess(
     # says to call 911 first, and saying it again does no harm.
     repeat = max(settings.crisis, settings.repeat)
     bar = repeat if context.card_shown and kind != EMERGENCY else settings.crisis
-    # A question about what happens when someone says it is not the model's card on
-    # its own, though danger over turns still is.
-    if danger_for_card >= bar and qualified != DISCLOSURE:
+    if danger_for_card >= bar:
         return Assessment(CRISIS, kind, danger, concern, "model")
     if (
         not context.card_shown
@@ -383,7 +373,7 @@ def assess(
         return Assessment(CHECK_IN, None, danger, concern, "lexicon_qualified", phrase)
     if classifier_crisis >= settings.classifier and not asked:
         return Assessment(CHECK_IN, None, danger, concern, "classifier")
-    topic = qualified in (GENERAL, DISCLOSURE) or is_topic(text)
+    topic = qualified == GENERAL or is_topic(text)
     if concern >= settings.concern or topic or context.card_shown:
         reason = "topic" if topic else "after_card" if context.card_shown else "concern"
         return Assessment(LINE, None, danger, concern, reason)
