@@ -86,7 +86,7 @@ def test_the_lexicons_sayings_leave_its_phrases_alone():
 
 
 @pytest.mark.parametrize(
-    "text", ["a fast drop in suicidal ideation after a dose", "do ERs give it to suicidal teens?"]
+    "text", ["a fast drop in suicidal ideation after a dose", "do ERs give it to suicidal patients?"]
 )
 def test_suicidal_after_a_preposition_names_a_topic(text):
     assert default_detector().find(text) is None
@@ -94,6 +94,13 @@ def test_suicidal_after_a_preposition_names_a_topic(text):
 
 def test_a_typo_of_im_suicidal_is_still_found():
     assert default_detector().find("in suicidal and i have a plan") == "im suicidal"
+    assert default_detector().find("how do you talk to suicidal people when youre one") == (
+        "so suicidal"
+    )
+
+
+def test_too_suicidal_is_danger():
+    assert default_detector().find("i feel too suicidal to go to my infusion") == "too suicidal"
 
 
 def test_one_negation_may_stand_for_another():
