@@ -361,6 +361,8 @@ def test_help_arriving_after_an_emergency_card_is_no_second_card():
         "does anybody want to kill themselves after this drug? because i do",
         "what to do if husband says he will kill himself tonight",
         "is anyone out there, can someone help pls wanna die",
+        "what happens if someone says they want to die? i might be that someone",
+        "if someone says theyre suicidal do you call anyone? its not hypothetical",
     ],
 )
 def test_a_phrase_is_asked_in_general_only_in_a_question_without_the_writers_own_words(text):

@@ -132,8 +132,12 @@ _NOT_GENERAL = frozenset(
     " girlfriend son daughter brother sister mom mum dad mother father friend kid child"
     " your".split()
 )
-# The writer counts themselves in, anywhere in the message ("...? because i do").
-_ME_TOO = re.compile(r"\b(i do|me too|like me|thats me|so do i|same here|im too|im one)\b")
+# The writer counts themselves in, anywhere in the message ("...? because i do", "...?
+# its not hypothetical").
+_ME_TOO = re.compile(
+    r"\b(i do|me too|like me|thats me|its me|so do i|same here|im too|im one"
+    r"|that someone|not hypothetical|not joking|not kidding)\b"
+)
 _QUESTION_WORDS = frozenset(
     "what how does do is are can could should would will when why who where".split()
 )
