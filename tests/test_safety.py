@@ -86,7 +86,8 @@ def test_the_lexicons_sayings_leave_its_phrases_alone():
 
 
 @pytest.mark.parametrize(
-    "text", ["a fast drop in suicidal ideation after a dose", "do ERs give it to suicidal patients?"]
+    "text",
+    ["a fast drop in suicidal ideation after a dose", "do ERs give it to suicidal patients?"],
 )
 def test_suicidal_after_a_preposition_names_a_topic(text):
     assert default_detector().find(text) is None
