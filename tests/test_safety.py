@@ -100,6 +100,18 @@ def test_a_typo_of_im_suicidal_is_still_found():
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [("gonna ctb this weekend", "ctb"), ("i want to unalive myself", "unalive myself")],
+)
+def test_online_slang_for_suicide_is_danger(text, phrase):
+    assert default_detector().find(text) == phrase
+
+
+def test_unalive_about_something_else_is_not_danger():
+    assert default_detector().find("tried to unalive a spider in my bathroom") is None
+
+
 def test_too_suicidal_is_danger():
     assert default_detector().find("i feel too suicidal to go to my infusion") == "too suicidal"
 
