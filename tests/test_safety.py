@@ -93,11 +93,15 @@ def test_suicidal_after_a_preposition_names_a_topic(text):
     assert default_detector().find(text) is None
 
 
-def test_a_typo_of_im_suicidal_is_still_found():
-    assert default_detector().find("in suicidal and i have a plan") == "im suicidal"
-    assert default_detector().find("how do you talk to suicidal people when youre one") == (
-        "so suicidal"
-    )
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("in suicidal and i have a plan", "im suicidal"),
+        ("how do you talk to suicidal people when youre one", "so suicidal"),
+    ],
+)
+def test_a_typo_outside_the_topic_sayings_is_still_found(text, phrase):
+    assert default_detector().find(text) == phrase
 
 
 @pytest.mark.parametrize(
