@@ -3,7 +3,8 @@
 It indexes the answer units of ``content/answers/`` when the model is trained
 (:class:`bot.nlu.retrieval.UnitIndex`) and adds to the parse data, for every message,
 ``answers``: the closest units with their scores, and, when the message asks
-several questions, ``answer_parts``: the closest units for each. The answer action
+several questions, ``answer_parts``: the closest units for each, ranked as if their
+misspelled treatment words were spelled right (:mod:`bot.core.spelling`). The answer action
 chooses among them (:mod:`bot.core.answer_selection`). Ranking happens here, beside the
 classifier that already embeds the message, so the embedding is computed once.
 """
@@ -21,6 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.core.content import default_library
 from bot.core.crisis_lines import LINES_FILE
 from bot.core.questions import split_questions
+from bot.core.spelling import Speller
 from bot.core.wordings import answer_files, load_wordings
 from bot.nlu.persisted import PersistedComponent, files_digest
 from bot.nlu.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
@@ -37,6 +39,7 @@ class AnswerRetriever(PersistedComponent):
     saved_as = "unit_index.joblib"
     untrained_warning = "AnswerRetriever has no index; messages get no answer units"
     _index: UnitIndex | None = None
+    _speller: Speller | None = None
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -71,10 +74,13 @@ class AnswerRetriever(PersistedComponent):
         """
         self._index = saved
         encoder_for(saved.encoder_key).encode(["ready"])
-        default_library()
+        library = default_library()
+        self._speller = Speller(t for u in library.units.values() for t in (*u.texts, u.answer))
 
     def _rank(self, text: str) -> list[dict[str, Any]]:
         assert self._index is not None
+        if self._speller is not None:
+            text = self._speller.fix(text)
         vector = encoder_for(self._index.encoder_key).encode_one(text)
         ranked = self._index.rank(
             text, vector, float(self._config["similarity_weight"]), int(self._config["limit"])
