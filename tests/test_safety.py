@@ -63,6 +63,8 @@ def test_a_detector_reports_the_phrase_it_found():
         "the heaviness lifted and i can breathe easier",  # not "cant breathe"
         "im scared itll make her suicidal",  # not "hes suicidal"
         "worst heartache of my life since she left",  # not "worst headache of my life"
+        "my dad says he wants to diet before he starts ketamine",  # not "wants to die"
+        "she wants to dye her hair after treatment",
     ],
 )
 def test_a_near_match_that_changes_the_sense_is_not_a_typo(text):
@@ -160,3 +162,30 @@ def test_no_two_lexicon_phrases_read_the_same():
 )
 def test_common_typos_still_match(text):
     assert default_detector().is_crisis(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("my husband wants to die and i dont know what to do", "wants to die"),
+        ("her lips look blue and shes barely moving", "lips look blue"),
+        ("he isn't responding when I shake him", "isnt responding when i shake"),
+        ("mi esposo no respira", "no respira"),
+    ],
+)
+def test_someone_else_in_danger_now_is_found(text, phrase):
+    assert default_detector().find(text) == phrase
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it possible to go under with ketamine and not wake up?",  # a fear of sedation
+        "red wine always leaves my lips purple",
+        "alexa is not responding to voice commands so im typing here",
+        "mi hijo no respira bien por la nariz, esta resfriado",  # a stuffy nose
+        "he picks fights over nothing, he wants to die on every hill",
+    ],
+)
+def test_everyday_words_near_an_emergency_phrase_are_not_danger(text):
+    assert default_detector().find(text) is None

@@ -61,9 +61,10 @@ def normalise(text: str) -> str:
 
 
 # Words a typo does not make: they change the sense of a phrase ("can breathe", "no
-# suicidal", "im overdoing it", "worst heartache of my life").
+# suicidal", "im overdoing it", "worst heartache of my life", "wants to diet").
 _OTHER_SENSE = frozenset(
     {"can", "do", "does", "will", "no", "not", "never", "overdoing", "heartache"}
+    | {"diet", "dye", "dine", "dive", "diy", "dig", "dice"}
 )
 
 
