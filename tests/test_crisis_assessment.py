@@ -238,6 +238,12 @@ def test_an_overdose_hours_ago_is_no_history():
     assert run("my mother overdosed two hours ago and wont wake up", QUIET).tier == CRISIS
 
 
+def test_last_year_is_history_but_last_week_is_not():
+    told = run("last year i tried to end my life, now im doing well", QUIET)
+    assert (told.tier, told.reason) == (CHECK_IN, "lexicon_qualified")
+    assert run("last week i tried to end my life", QUIET).tier == CRISIS
+
+
 @pytest.mark.parametrize(
     "text",
     [

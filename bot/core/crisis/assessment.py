@@ -73,7 +73,8 @@ _BELIEVED = frozenset(
 
 
 # A past time in the same sentence as a lexicon phrase: the danger is told as history
-# ("in 2018", "years ago", "used to", "before ketamine"), unless the sentence also says
+# ("in 2018", "years ago", "last year", "used to", "before ketamine"; not "last month"
+# or "last week", too close to now), unless the sentence also says
 # now ("years ago i tried to kill myself, tonight i will again"), which errs towards the
 # card ("used to cut myself but right now im fine" gets it).
 _HISTORY = re.compile(
@@ -81,6 +82,7 @@ _HISTORY = re.compile(
     r"|\bback (in|when|then)\b|\bwhen i was (a |an |in |younger|little|\d)|\bused to\b"
     r"|\bin (high school|college|university|my teens|my twenties)\b"
     r"|\bbefore (i started |starting )?(ketamine|spravato|esketamine|treatment|my treatment)\b"
+    r"|\blast (year|summer|winter|spring|fall|autumn)\b"
 )
 _NOW = re.compile(r"\b(tonight|right now|rn|just now)\b")
 # A negation right before the phrase ("i dont want to die", "im not going to hurt
