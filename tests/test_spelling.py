@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.core.content import Library
-from bot.core.spelling import Speller
+from bot.core.spelling import Speller, content_speller
 
 
 @pytest.fixture(scope="module")
 def speller(library: Library) -> Speller:
-    # As the answer retriever builds it: from every unit's wordings and answer.
-    return Speller(t for u in library.units.values() for t in (*u.texts, u.answer))
+    return content_speller(library)
 
 
 @pytest.mark.parametrize(

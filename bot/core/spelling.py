@@ -20,6 +20,7 @@ from functools import lru_cache
 from rapidfuzz.distance import DamerauLevenshtein
 from spellchecker import SpellChecker
 
+from bot.core.content import Library
 from bot.core.language import words
 
 MIN_LENGTH = 5
@@ -74,3 +75,8 @@ class Speller:
     def fix(self, text: str) -> str:
         """``text`` with each misspelled word replaced by its fix."""
         return _WORD.sub(lambda m: self.fix_word(m.group()) or m.group(), text)
+
+
+def content_speller(library: Library) -> Speller:
+    """A speller whose fixes are the words of every unit's question, examples and answer."""
+    return Speller(t for unit in library.units.values() for t in (*unit.texts, unit.answer))

@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.core.content import default_library
 from bot.core.crisis_lines import LINES_FILE
 from bot.core.questions import split_questions
-from bot.core.spelling import Speller
+from bot.core.spelling import Speller, content_speller
 from bot.core.wordings import answer_files, load_wordings
 from bot.nlu.persisted import PersistedComponent, files_digest
 from bot.nlu.retrieval import ANSWERS_KEY, DEFAULT_SIMILARITY_WEIGHT, PARTS_KEY, UnitIndex
@@ -74,13 +74,10 @@ class AnswerRetriever(PersistedComponent):
         """
         self._index = saved
         encoder_for(saved.encoder_key).encode(["ready"])
-        library = default_library()
-        self._speller = Speller(t for u in library.units.values() for t in (*u.texts, u.answer))
+        self._speller = content_speller(default_library())
 
     def _rank(self, text: str) -> list[dict[str, Any]]:
         assert self._index is not None
-        if self._speller is not None:
-            text = self._speller.fix(text)
         vector = encoder_for(self._index.encoder_key).encode_one(text)
         ranked = self._index.rank(
             text, vector, float(self._config["similarity_weight"]), int(self._config["limit"])
@@ -95,6 +92,8 @@ class AnswerRetriever(PersistedComponent):
             text = message.get(TEXT)
             if not isinstance(text, str) or not text.strip():
                 continue
+            if self._speller is not None:
+                text = self._speller.fix(text)
             message.set(ANSWERS_KEY, self._rank(text), add_to_output=True)
             parts = split_questions(text)
             if 2 <= len(parts) <= MAX_PARTS:
