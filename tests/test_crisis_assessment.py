@@ -292,6 +292,23 @@ def test_a_phrase_someone_asked_about_or_the_writer_supposes_asks_the_check_in(t
     assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the phq 9 question about thoughts youd be better off dead: i scored 0 again",
+        "the survey asked how often youd be better off dead and i said not at all",
+    ],
+)
+def test_a_screening_forms_words_quoted_back_ask_the_check_in(text):
+    result = run(text, QUIET)
+    assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
+
+
+def test_the_writers_own_words_after_a_form_stay_a_card():
+    assert run("the intake form made me realise i want to die", QUIET).tier == CRISIS
+    assert run("filled out the survey, i want to kill myself", QUIET).tier == CRISIS
+
+
 def test_wondering_if_is_the_writers_own_thought_and_stays_a_card():
     assert run("i sometimes wonder if id be better off dead", QUIET).tier == CRISIS
     assert run("i wonder if i told anyone i want to kill myself", QUIET).tier == CRISIS

@@ -171,6 +171,10 @@ def test_common_typos_still_match(text):
         ("her lips look blue and shes barely moving", "lips look blue"),
         ("he isn't responding when I shake him", "isnt responding when i shake"),
         ("mi esposo no respira", "no respira"),
+        (
+            "a pupil told me shes been thinking about killing herself",
+            "thinking about killing herself",
+        ),
     ],
 )
 def test_someone_else_in_danger_now_is_found(text, phrase):
@@ -185,7 +189,10 @@ def test_someone_else_in_danger_now_is_found(text, phrase):
         "alexa is not responding to voice commands so im typing here",
         "mi hijo no respira bien por la nariz, esta resfriado",  # a stuffy nose
         "he picks fights over nothing, he wants to die on every hill",
+        "my sister is killing herself at that job, she works 70 hours a week",
+        "overdosed on coffee before my session lol",
+        "my therapist had me write a goodbye letter to my old self",
     ],
 )
-def test_everyday_words_near_an_emergency_phrase_are_not_danger(text):
+def test_everyday_words_near_a_danger_phrase_are_not_danger(text):
     assert default_detector().find(text) is None

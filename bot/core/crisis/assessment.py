@@ -118,6 +118,11 @@ _SUPPOSING = frozenset(
     "tell told say said admit admitted mention mentioned write wrote type typed".split()
 )
 _NEW_CLAUSE = frozenset("because cause since and but so then".split())
+# A screening form's item quoted back ("the phq 9 question about being better off dead:
+# my score was 0", "the survey asked how often youd be better off dead and i said never"):
+# a form is named before the phrase in its clause, and none of the words between is the
+# writer's own ("the form made me think about killing myself" is a card).
+_FORMS = frozenset("phq phq9 questionnaire survey screener screening form forms item".split())
 # A question asked in general or about someone unnamed ("what do you do if a patient
 # says they're suicidal?"): the sentence asks a question, a word of this kind comes
 # before the phrase, and no word in the sentence is the writer's own. Only for these
@@ -232,8 +237,9 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
 
     Every phrase in every clause of every sentence is judged. A phrase is told (TOLD)
     when its sentence has a past time and does not say now ("tonight"), a negation
-    governs it in its clause, or someone else asked about it or the writer supposes
-    saying it (:func:`asked_or_supposed`); it is asked in general (GENERAL) as
+    governs it in its clause, someone else asked about it or the writer supposes
+    saying it (:func:`asked_or_supposed`), or it quotes a screening form
+    (:func:`quoted_form`); it is asked in general (GENERAL) as
     :data:`_GENERAL` says. One unqualified phrase and the message is not qualified,
     whatever the others say; a message with both kinds of qualified phrase is told (it
     asks the check-in).
@@ -254,7 +260,11 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
         question = sentence.rstrip().endswith("?") or words[0] in _QUESTION_WORDS
         for phrase, before in detector.find_all(clause):
             kind = detector.kind_of(phrase)
-            if history or negated(before) or (kind in _ASKED_KINDS and asked_or_supposed(before)):
+            if (
+                history
+                or negated(before)
+                or (kind in _ASKED_KINDS and (asked_or_supposed(before) or quoted_form(before)))
+            ):
                 qualifiers.add(TOLD)
             elif (
                 question
@@ -315,6 +325,12 @@ def asked_or_supposed(before: list[str]) -> bool:
     supposed = before[opener + 1 : opener + 3]
     asked = bool(lead) and lead[-1] in _ASKING
     return asked or (len(supposed) == 2 and supposed[0] == "i" and supposed[1] in _SUPPOSING)
+
+
+def quoted_form(before: list[str]) -> bool:
+    """True when the phrase after ``before`` is a screening form's words, not the writer's."""
+    named = [i for i, word in enumerate(before) if word in _FORMS]
+    return bool(named) and not _OWN.intersection(before[named[-1] + 1 :])
 
 
 def states_safety(text: str) -> bool:
