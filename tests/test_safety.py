@@ -175,6 +175,8 @@ def test_common_typos_still_match(text):
             "a pupil told me shes been thinking about killing herself",
             "thinking about killing herself",
         ),
+        ("chest pain after my infusion and my left arm feels heavy", "left arm feels heavy"),
+        ("since the spray one side of her face is drooping", "face is drooping"),
     ],
 )
 def test_someone_else_in_danger_now_is_found(text, phrase):
