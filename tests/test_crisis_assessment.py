@@ -304,9 +304,19 @@ def test_a_screening_forms_words_quoted_back_ask_the_check_in(text):
     assert (result.tier, result.reason) == (CHECK_IN, "lexicon_qualified")
 
 
-def test_the_writers_own_words_after_a_form_stay_a_card():
-    assert run("the intake form made me realise i want to die", QUIET).tier == CRISIS
-    assert run("filled out the survey, i want to kill myself", QUIET).tier == CRISIS
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the intake form made me realise i want to die",
+        "took the survey then tried to kill myself",
+        "survey says kms tonight",
+        "no form of treatment has worked want to die",
+        "i lied on the phq 9 question about being better off dead. the truth is nearly every day",
+        "scored 3 on the phq item about being better off dead",
+    ],
+)
+def test_a_form_named_near_danger_that_is_not_a_no_stays_a_card(text):
+    assert run(text, QUIET).tier == CRISIS
 
 
 def test_wondering_if_is_the_writers_own_thought_and_stays_a_card():

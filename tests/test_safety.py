@@ -175,11 +175,12 @@ def test_common_typos_still_match(text):
             "a pupil told me shes been thinking about killing herself",
             "thinking about killing herself",
         ),
-        ("chest pain after my infusion and my left arm feels heavy", "left arm feels heavy"),
+        ("crushing chest pain since my infusion", "crushing chest pain"),
         ("since the spray one side of her face is drooping", "face is drooping"),
+        ("i overdosed on coffee and caffeine pills and my heart is racing", "i overdosed"),
     ],
 )
-def test_someone_else_in_danger_now_is_found(text, phrase):
+def test_danger_happening_now_is_found(text, phrase):
     assert default_detector().find(text) == phrase
 
 
@@ -192,8 +193,9 @@ def test_someone_else_in_danger_now_is_found(text, phrase):
         "mi hijo no respira bien por la nariz, esta resfriado",  # a stuffy nose
         "he picks fights over nothing, he wants to die on every hill",
         "my sister is killing herself at that job, she works 70 hours a week",
-        "overdosed on coffee before my session lol",
         "my therapist had me write a goodbye letter to my old self",
+        "my left arm is tingling where the iv is",
+        "my left arm is numb from the blood pressure cuff",
     ],
 )
 def test_everyday_words_near_a_danger_phrase_are_not_danger(text):

@@ -118,11 +118,19 @@ _SUPPOSING = frozenset(
     "tell told say said admit admitted mention mentioned write wrote type typed".split()
 )
 _NEW_CLAUSE = frozenset("because cause since and but so then".split())
-# A screening form's item quoted back ("the phq 9 question about being better off dead:
-# my score was 0", "the survey asked how often youd be better off dead and i said never"):
-# a form is named before the phrase in its clause, and none of the words between is the
-# writer's own ("the form made me think about killing myself" is a card).
-_FORMS = frozenset("phq phq9 questionnaire survey screener screening form forms item".split())
+# A screening form's item quoted back with "no" for its answer ("the phq 9 question about
+# being better off dead: my score was 0", "the survey asked how often youd be better off
+# dead and i said not at all"). Only for a phrase in the form's words, none of them the
+# writer's ("kill myself" is the writer's own), after a form named with a word that quotes
+# it ("question", "asked", "about"), with no new clause or word of the writer's between;
+# and only when the message says nothing of now and answers no and nothing else ("nearly
+# every day", "yes", "i lied" keep the card).
+_FORMS = frozenset("phq phq9 questionnaire survey screener screening form".split())
+_QUOTING = frozenset("question questions item asks asked ask about says said mean means".split())
+_ANSWERED_NO = re.compile(r"\b(not at all|never|no|zero|0|none)\b")
+_ANSWERED_OTHERWISE = re.compile(
+    r"\b(yes|every day|nearly every|more than half|several days|lied|lie|truth|honest|honestly)\b"
+)
 # A question asked in general or about someone unnamed ("what do you do if a patient
 # says they're suicidal?"): the sentence asks a question, a word of this kind comes
 # before the phrase, and no word in the sentence is the writer's own. Only for these
@@ -238,7 +246,7 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     Every phrase in every clause of every sentence is judged. A phrase is told (TOLD)
     when its sentence has a past time and does not say now ("tonight"), a negation
     governs it in its clause, someone else asked about it or the writer supposes
-    saying it (:func:`asked_or_supposed`), or it quotes a screening form
+    saying it (:func:`asked_or_supposed`), or it quotes a screening form answered no
     (:func:`quoted_form`); it is asked in general (GENERAL) as
     :data:`_GENERAL` says. One unqualified phrase and the message is not qualified,
     whatever the others say; a message with both kinds of qualified phrase is told (it
@@ -246,7 +254,8 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
     """
     found: str | None = None
     qualifiers: set[str] = set()
-    me_too = bool(_ME_TOO.search(normalise(text)))
+    message = normalise(text)
+    me_too = bool(_ME_TOO.search(message))
     read = ((m.group(), normalise(m.group())) for m in _SENTENCES.finditer(text))
     sentences = [(sentence, normalised) for sentence, normalised in read if normalised]
     clauses = [
@@ -263,7 +272,10 @@ def lexicon_phrase(text: str, detector: CrisisDetector) -> tuple[str | None, str
             if (
                 history
                 or negated(before)
-                or (kind in _ASKED_KINDS and (asked_or_supposed(before) or quoted_form(before)))
+                or (
+                    kind in _ASKED_KINDS
+                    and (asked_or_supposed(before) or quoted_form(phrase, before, message))
+                )
             ):
                 qualifiers.add(TOLD)
             elif (
@@ -327,10 +339,20 @@ def asked_or_supposed(before: list[str]) -> bool:
     return asked or (len(supposed) == 2 and supposed[0] == "i" and supposed[1] in _SUPPOSING)
 
 
-def quoted_form(before: list[str]) -> bool:
-    """True when the phrase after ``before`` is a screening form's words, not the writer's."""
+def quoted_form(phrase: str, before: list[str], message: str) -> bool:
+    """True when ``phrase`` after ``before`` quotes a screening form that was answered no.
+
+    ``message`` is the whole message, normalised.
+    """
+    if _OWN.intersection(phrase.split()) or _NOW.search(message):
+        return False
+    if not _ANSWERED_NO.search(message) or _ANSWERED_OTHERWISE.search(message):
+        return False
     named = [i for i, word in enumerate(before) if word in _FORMS]
-    return bool(named) and not _OWN.intersection(before[named[-1] + 1 :])
+    if not named:
+        return False
+    rest = before[named[-1] + 1 :]
+    return bool(_QUOTING.intersection(rest[:5])) and not (_OWN | _NEW_CLAUSE).intersection(rest)
 
 
 def states_safety(text: str) -> bool:
