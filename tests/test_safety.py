@@ -178,6 +178,7 @@ def test_common_typos_still_match(text):
         ("crushing chest pain since my infusion", "crushing chest pain"),
         ("since the spray one side of her face is drooping", "face is drooping"),
         ("i overdosed on coffee and caffeine pills and my heart is racing", "i overdosed"),
+        ("my friend just said she swallowed all her pills", "swallowed all her"),
     ],
 )
 def test_danger_happening_now_is_found(text, phrase):
@@ -196,6 +197,8 @@ def test_danger_happening_now_is_found(text, phrase):
         "my therapist had me write a goodbye letter to my old self",
         "my left arm is tingling where the iv is",
         "my left arm is numb from the blood pressure cuff",
+        "i swallowed all this drip in my throat after the spray",
+        "my son swallowed all his pride and asked for help",
     ],
 )
 def test_everyday_words_near_a_danger_phrase_are_not_danger(text):

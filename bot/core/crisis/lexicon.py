@@ -61,9 +61,10 @@ def normalise(text: str) -> str:
 
 
 # Words a typo does not make: they change the sense of a phrase ("can breathe", "no
-# suicidal", "im overdoing it", "worst heartache of my life", "wants to diet").
+# suicidal", "im overdoing it", "worst heartache of my life", "wants to diet", "swallowed
+# all this drip").
 _OTHER_SENSE = frozenset(
-    {"can", "do", "does", "will", "no", "not", "never", "overdoing", "heartache"}
+    {"can", "do", "does", "will", "no", "not", "never", "overdoing", "heartache", "this"}
     | {"diet", "dye", "dine", "dive", "diy", "dig", "dice"}
 )
 
