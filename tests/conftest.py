@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -12,7 +12,11 @@ import yaml
 from bot.core.content import Library, default_library
 from tests.servers import Postgres
 
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
+
 ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "current.tar.gz"
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +35,12 @@ def postgres() -> Iterator[Postgres]:
     database = Postgres()
     yield database
     database.remove()
+
+
+@pytest.fixture(scope="session")
+def agent() -> Agent:
+    """The trained model, loaded once for every test that parses in-process (`make train`)."""
+    from tools.rasa_agent import load_agent
+
+    assert MODEL.exists(), "train first: make train"
+    return load_agent(MODEL)

@@ -22,7 +22,6 @@ from tools.bench_crisis import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "current.tar.gz"
 SETS = sorted(p.stem for p in (ROOT / CRISIS_DIR).glob("*.yml"))
 HELD_OUT = [name for name in SETS if name != DEV_SET]
 KNOWN = {*LABELS, UNCERTAIN} - {"distress"}
@@ -60,10 +59,9 @@ def test_every_crisis_set_label_is_a_known_kind(name):
 
 @pytest.mark.model
 @pytest.mark.parametrize("name", HELD_OUT)
-def test_held_out_danger_recall_and_false_alarms_stay_above_the_floor(name):
-    assert MODEL.exists(), "train first: make train"
+def test_held_out_danger_recall_and_false_alarms_stay_above_the_floor(name, agent):
     conversations = parse_conversations(
-        MODEL, read_set(ROOT / CRISIS_DIR / f"{name}.yml"), alone=False
+        agent, read_set(ROOT / CRISIS_DIR / f"{name}.yml"), alone=False
     )
     tiers = [[(t.assessment.tier, t.assessment.kind) for t in c] for c in conversations]
     scored = score(conversations, tiers)

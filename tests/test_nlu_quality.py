@@ -16,19 +16,14 @@ from bot.quality.nlu_data import held_out_paths, read_examples
 from bot.quality.nlu_metrics import intent_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "current.tar.gz"
 HELD_OUT = held_out_paths(ROOT)
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def parse():
-    from rasa.core.agent import Agent
-
-    assert MODEL.exists(), "train first: make train"
+def parse(agent):
     loop = asyncio.new_event_loop()
-    agent = Agent.load(str(MODEL))
     yield lambda text: loop.run_until_complete(agent.parse_message(text))
     loop.close()
 

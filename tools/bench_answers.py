@@ -25,9 +25,7 @@ Run it with ``make bench-answers``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -47,36 +45,17 @@ from bot.nlu.sentence_encoder import default_encoder
 from bot.quality.nlu_data import training_examples
 from tools.answer_eval import DEV_SETS, Outcome, Question, read_questions, score, set_paths
 from tools.bench_nlu import rasa_stock_config, train_rasa
+from tools.rasa_agent import Parse, load_agent, parse_texts
 
 MODEL = Path("models") / "current.tar.gz"
 FAQ = "faq"
 THRESHOLDS = [round(0.2 + 0.025 * i, 3) for i in range(29)]
 WRONG_COST = 3.0
 
-Parse = dict[str, Any]
-
 
 def objective(result: dict[str, Any]) -> float:
     """What the thresholds are chosen for on the development set: a wrong answer costs 3 misses."""
     return float(result["hit@1"]) - WRONG_COST * float(result["wrong"])
-
-
-def parse_all(model: Path, texts: Sequence[str]) -> list[tuple[Parse, float]]:
-    """Each text parsed by a loaded Rasa model, with the parse time in ms."""
-    import structlog
-    from rasa.core.agent import Agent
-
-    # Rasa logs every parse with its text at debug level; the report is what matters here.
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    loop = asyncio.new_event_loop()
-    agent = Agent.load(str(model))
-    parsed = []
-    for text in texts:
-        started = time.perf_counter()
-        result = loop.run_until_complete(agent.parse_message(text))
-        parsed.append((result, 1000 * (time.perf_counter() - started)))
-    loop.close()
-    return parsed
 
 
 def project_outcome(
@@ -296,14 +275,15 @@ def main() -> None:
     notes = [f"project settings (shipped, chosen on {chosen_on}): {settings}"]
     held_out_outcomes: dict[str, list[Outcome]] = {}
 
+    agent = load_agent(args.model)
     if args.tune:
-        print(tune(parse_all(args.model, [q.text for q in dev]), dev, unit_topics))
+        print(tune(parse_texts(agent, [q.text for q in dev]), dev, unit_topics))
         return
 
     def pooled(per_set: dict[str, list[Any]]) -> list[Any]:
         return [item for name in DEV_SETS for item in per_set[name]]
 
-    parsed = {name: parse_all(args.model, [q.text for q in qs]) for name, qs in sets.items()}
+    parsed = {name: parse_texts(agent, [q.text for q in qs]) for name, qs in sets.items()}
     rows["project"] = {}
     rows["topic_summary"] = {}
     for name, qs in sets.items():
@@ -326,8 +306,9 @@ def main() -> None:
     if not args.skip_peer:
         with tempfile.TemporaryDirectory() as folder:
             model, seconds = train_response_selector(library, wordings, Path(folder))
+            peer_agent = load_agent(model)
             peer = {
-                n: [selector_ranked(p) for p, _ in parse_all(model, [q.text for q in qs])]
+                n: [selector_ranked(p) for p, _ in parse_texts(peer_agent, [q.text for q in qs])]
                 for n, qs in sets.items()
             }
         threshold = best_threshold(dev, partial(thresholded, pooled(peer)))

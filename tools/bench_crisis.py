@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import re
 import statistics
 import time
@@ -31,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from itertools import product
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.content import CRISIS_INTENT
 from bot.core.crisis.assessment import (
@@ -46,6 +45,10 @@ from bot.core.crisis.assessment import (
 from bot.core.crisis.lexicon import CrisisDetector, default_detector
 from bot.core.crisis.model import DANGER_KINDS, DISTRESS
 from bot.core.yaml_files import read_yaml
+from tools.rasa_agent import load_agent
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
 
 MODEL = Path("models") / "current.tar.gz"
 CRISIS_DIR = Path("tests") / "crisis"
@@ -94,17 +97,13 @@ def reply_action(assessment: Assessment) -> str:
 
 
 def parse_conversations(
-    model: Path, conversations: Sequence[Conversation], alone: bool = True
+    agent: Agent, conversations: Sequence[Conversation], alone: bool = True
 ) -> list[Conversation]:
     """Each turn parsed by the trained model in its conversation, and (``alone``) without it."""
-    import structlog
-    from rasa.core.agent import Agent
     from rasa.core.channels.channel import UserMessage
     from rasa.shared.core.events import ActionExecuted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    agent = Agent.load(str(model))
     processor = agent.processor
     assert processor is not None
     loop = asyncio.new_event_loop()
@@ -356,8 +355,9 @@ def main() -> None:
     results: dict[str, dict[str, dict[str, Any]]] = {}
     latency: list[float] = []
     error_lines: list[str] = []
+    agent = load_agent(args.model)
     for name in names:
-        conversations = parse_conversations(args.model, read_set(CRISIS_DIR / f"{name}.yml"))
+        conversations = parse_conversations(agent, read_set(CRISIS_DIR / f"{name}.yml"))
         detector = default_detector()
         for conv in conversations:
             replayed = replay(conv, detector, settings)

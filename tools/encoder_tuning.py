@@ -30,7 +30,8 @@ from bot.nlu.encoder_tuning import Tuning, fine_tune, unit_groups
 from bot.nlu.retrieval import ANSWERS_KEY, PARTS_KEY, UnitIndex
 from bot.nlu.sentence_encoder import SentenceEncoder, default_encoder
 from tools.answer_eval import DEV_SETS, Question, read_questions, score, set_paths
-from tools.bench_answers import MODEL, Parse, parse_all, project_outcome, reblend, tune
+from tools.bench_answers import MODEL, project_outcome, reblend, tune
+from tools.rasa_agent import Parse, load_agent, parse_texts
 
 
 def _reranked(
@@ -67,7 +68,8 @@ def compare(encoders: dict[str, SentenceEncoder]) -> None:
     wordings = load_wordings(library)
     topics = library.unit_topics
     sets = {name: read_questions(path) for name, path in set_paths().items()}
-    parsed = {name: parse_all(MODEL, [q.text for q in qs]) for name, qs in sets.items()}
+    agent = load_agent(MODEL)
+    parsed = {name: parse_texts(agent, [q.text for q in qs]) for name, qs in sets.items()}
     for label, encoder in encoders.items():
         index = UnitIndex.build(library.units.values(), encoder, extra=wordings)
         reranked = {
