@@ -205,6 +205,16 @@ def test_the_emergency_card_says_to_call_for_help_first(domain, region):
     assert text.startswith(f"Call {'999' if region == 'uk' else '911'} now.")
 
 
+@pytest.mark.parametrize("region", ["us", "uk", "ca"])
+def test_the_emergency_card_adds_the_crisis_line_after_the_emergency_number(domain, region):
+    # An overdose may be on purpose, and suicidal writers use emergency words loosely.
+    text = choose_variation(domain["responses"]["utter_crisis_emergency"], {"region": region})[
+        "text"
+    ]
+    crisis, emergency = ("116 123", "999") if region == "uk" else ("988", "911")
+    assert text.index(emergency) < text.index(crisis)
+
+
 def test_the_check_in_offers_yes_as_crisis_and_no_as_deny(domain):
     [variation] = domain["responses"]["utter_check_in"]
     assert [b["payload"] for b in variation["buttons"]] == ["/crisis", "/deny"]
