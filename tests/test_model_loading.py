@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.server import model_loading
+from tools.rasa_agent import parse_texts
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "current.tar.gz"
 TEXTS = [
@@ -34,30 +33,18 @@ def test_install_and_uninstall_swap_rasas_load() -> None:
     assert RasaModel.__dict__["load"] is original
 
 
-def parses(patched: bool) -> list[dict[str, Any]]:
+def fast_loaded_parses() -> list[dict[str, Any]]:
     from rasa.core.agent import Agent
 
-    if patched:
-        model_loading.install()
+    model_loading.install()
     try:
         agent = Agent.load(str(MODEL))
     finally:
         model_loading.uninstall()
-    loop = asyncio.new_event_loop()
-    try:
-        return [loop.run_until_complete(agent.parse_message(t)) for t in TEXTS]
-    finally:
-        loop.close()
-
-
-@pytest.fixture(scope="module")
-def rasas_own() -> Iterator[list[dict[str, Any]]]:
-    assert MODEL.exists(), "train first: make train"
-    yield parses(patched=False)
+    return [parse for parse, _ in parse_texts(agent, TEXTS)]
 
 
 @pytest.mark.model
-def test_the_fast_load_gives_the_same_parse_as_rasas_own(
-    rasas_own: list[dict[str, Any]],
-) -> None:
-    assert parses(patched=True) == rasas_own
+def test_the_fast_load_gives_the_same_parse_as_rasas_own(agent) -> None:
+    rasas_own = [parse for parse, _ in parse_texts(agent, TEXTS)]
+    assert fast_loaded_parses() == rasas_own

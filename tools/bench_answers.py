@@ -284,6 +284,7 @@ def main() -> None:
         return [item for name in DEV_SETS for item in per_set[name]]
 
     parsed = {name: parse_texts(agent, [q.text for q in qs]) for name, qs in sets.items()}
+    del agent  # the peer below trains and loads a model of its own
     rows["project"] = {}
     rows["topic_summary"] = {}
     for name, qs in sets.items():

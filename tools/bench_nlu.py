@@ -34,6 +34,7 @@ from bot.core.yaml_files import read_yaml
 from bot.nlu.text_classifier import predict_ranking, train_classifier
 from bot.quality.nlu_data import held_out_paths, read_examples, training_examples
 from bot.quality.nlu_metrics import intent_metrics
+from tools.rasa_agent import load_agent
 
 ROOT = Path(".")
 SPACY_COMPONENTS = {"SpacyNLP", "SpacyTokenizer", "SpacyFeaturizer"}
@@ -96,10 +97,8 @@ def train_rasa(
 
 def rasa_parser(model: Path) -> tuple[Parser, Callable[[], None]]:
     """A parser backed by a loaded Rasa model, and a function that closes it."""
-    from rasa.core.agent import Agent
-
     loop = asyncio.new_event_loop()
-    agent = Agent.load(str(model))
+    agent = load_agent(model)
 
     def parse(text: str) -> tuple[str, list[str]]:
         result = loop.run_until_complete(agent.parse_message(text))

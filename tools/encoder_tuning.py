@@ -70,6 +70,7 @@ def compare(encoders: dict[str, SentenceEncoder]) -> None:
     sets = {name: read_questions(path) for name, path in set_paths().items()}
     agent = load_agent(MODEL)
     parsed = {name: parse_texts(agent, [q.text for q in qs]) for name, qs in sets.items()}
+    del agent
     for label, encoder in encoders.items():
         index = UnitIndex.build(library.units.values(), encoder, extra=wordings)
         reranked = {
