@@ -212,7 +212,9 @@ def test_the_emergency_card_adds_the_crisis_line_after_the_emergency_number(doma
         "text"
     ]
     crisis, emergency = ("116 123", "999") if region == "uk" else ("988", "911")
-    assert text.index(emergency) < text.index(crisis)
+    last_bullet = [line for line in text.splitlines() if line.startswith("- ")][-1]
+    assert crisis in last_bullet and f"after you call {emergency}" in last_bullet
+    assert text.endswith(f"Please call {emergency}.")
 
 
 def test_the_check_in_offers_yes_as_crisis_and_no_as_deny(domain):
