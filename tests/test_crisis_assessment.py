@@ -186,6 +186,14 @@ def test_what_others_believe_or_the_writer_shows_is_not_a_statement_of_safety(te
     assert not states_safety(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["I've decided to go and I'm ok with it", "not past this winter and honestly im okay with that"],
+)
+def test_being_ok_with_something_is_not_a_statement_of_safety(text):
+    assert not states_safety(text)
+
+
 def test_danger_beside_what_others_believe_is_still_a_card_from_the_model():
     text = "my parents think im fine. i think im going to do it tonight"
     assert run(text, probabilities(suicide=0.9)).tier == CRISIS

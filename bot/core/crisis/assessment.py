@@ -54,8 +54,10 @@ _TOPIC = re.compile(
 # The person says they are safe now ("im safe", "it passed", "not going to do anything"),
 # or that help has come ("the ambulance is here"):
 # the model reads the danger words around it, so without a lexicon phrase this is no card.
+# "I'm ok with it" accepts something, often death ("I've decided to go and I'm ok with
+# it"); it says nothing about being safe.
 _SAFE = re.compile(
-    r"\bi ?a?m (safe|ok|okay|fine|alright)\b"
+    r"\bi ?a?m (safe|ok|okay|fine|alright)\b(?! with)"
     r"|\bnot (going|gonna) to do anything\b|\bit(s| has)? passed\b"
     r"|(?<!no )\b(ambulance|paramedics?|emts?|help) (is|are|has|have|just)"
     r" (here|arrived|came|come)\b(?! yet)"
