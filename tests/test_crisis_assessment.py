@@ -188,7 +188,10 @@ def test_what_others_believe_or_the_writer_shows_is_not_a_statement_of_safety(te
 
 @pytest.mark.parametrize(
     "text",
-    ["I've decided to go and I'm ok with it", "not past this winter and honestly im okay with that"],
+    [
+        "I've decided to go and I'm ok with it",
+        "not past this winter and honestly im okay with that",
+    ],
 )
 def test_being_ok_with_something_is_not_a_statement_of_safety(text):
     assert not states_safety(text)
